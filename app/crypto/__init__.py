@@ -1,0 +1,1 @@
+"""Primitives and envelopes. Pure functions over bytes; no I/O, no Qt."""

@@ -1,0 +1,55 @@
+"""Canonical encoding used for every hashed or signed structure.
+
+Canonical JSON: UTF-8, keys sorted, no insignificant whitespace, no floats; bytes are carried as
+base64url strings without padding. SECURITY.md specifies it for independent verifiers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+
+def b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("expected a base64url string")
+    pad = "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(text + pad)
+
+
+def _reject_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise ValueError("floats are not allowed in canonical JSON")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError("object keys must be strings")
+            _reject_floats(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _reject_floats(v)
+
+
+def canonical(obj: Any) -> bytes:
+    _reject_floats(obj)
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse bytes that must already be in canonical form; anything else is rejected."""
+    obj = json.loads(data.decode("utf-8"))
+    if canonical(obj) != data:
+        raise ValueError("not in canonical form")
+    return obj
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
