@@ -1,0 +1,1 @@
+"""The `keyledger` command line: the same services as the console, scriptable."""

@@ -1,0 +1,105 @@
+"""What every command shares: the vault path, who you are, unlocking, and error reporting."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from app.core.errors import AuthFailed, InvalidInput, KeyLedgerError
+
+
+@dataclass
+class Options:
+    vault: Path | None
+    member: str | None
+    passphrase_file: Path | None
+    secret_key_file: Path | None
+
+    def vault_path(self) -> Path:
+        if self.vault is None:
+            raise InvalidInput("no vault given: pass --vault PATH or set KEYLEDGER_VAULT")
+        return self.vault
+
+
+def fail(error: KeyLedgerError) -> NoReturn:
+    click.echo(f"keyledger: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def read_passphrase(opts: Options, *, confirm: bool = False) -> str:
+    if opts.passphrase_file is not None:
+        try:
+            lines = opts.passphrase_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {opts.passphrase_file}: {exc.strerror}") from None
+        if not lines or not lines[0]:
+            raise InvalidInput(f"{opts.passphrase_file} is empty")
+        return lines[0]
+    env = os.environ.get("KEYLEDGER_PASSPHRASE")
+    if env:
+        return env
+    if sys.stdin.isatty():
+        text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm,
+                                 err=True)
+        return text
+    raise InvalidInput(
+        "no passphrase: run in a terminal, or use --passphrase-file or KEYLEDGER_PASSPHRASE"
+    )
+
+
+def read_value(prompt: str = "Value") -> str:
+    """A secret value from stdin (one trailing newline dropped) or a hidden prompt."""
+    if sys.stdin.isatty():
+        text: str = click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+        return text
+    data = sys.stdin.read()
+    if data.endswith("\r\n"):
+        return data[:-2]
+    return data[:-1] if data.endswith("\n") else data
+
+
+def secret_key_from(opts: Options) -> bytes | None:
+    from app.services import keychain
+
+    path = opts.secret_key_file or os.environ.get("KEYLEDGER_SECRET_KEY_FILE")
+    if path:
+        return keychain.read_secret_key_file(Path(path))
+    return None
+
+
+def unlock(opts: Options) -> Any:
+    from app.services.vault import Vault
+
+    path = opts.vault_path()
+    passphrase = read_passphrase(opts)
+    secret_key = secret_key_from(opts)
+    if secret_key is None and sys.stdin.isatty():
+        from app.services import keychain, sync
+
+        vault_id, _ = sync.read_identity(path)
+        if not keychain.available():
+            from app.crypto import secretkey
+
+            text = click.prompt("Secret Key (KL1-…)", hide_input=True, err=True)
+            try:
+                secret_key = secretkey.parse(text)
+            except secretkey.SecretKeyFormatError as exc:
+                raise AuthFailed(str(exc)) from None
+    return Vault.unlock(path, opts.member, passphrase, secret_key)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def table(rows: list[list[str]], headers: list[str]) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
+    for row in rows:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())

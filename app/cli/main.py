@@ -1,0 +1,85 @@
+"""Entry point: `keyledger [--vault PATH] [--as NAME] COMMAND …`."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from app import __version__
+from app.cli.context import Options, fail
+from app.core.errors import IntegrityFailure, KeyLedgerError
+
+EXIT_CODES = """\b
+Exit codes:
+  0  ok
+  1  error (not found, already exists, …)
+  2  usage (bad option or input)
+  3  authentication failed (passphrase, Secret Key)
+  4  not permitted (no access, step-up needed)
+  5  integrity (tampered, corrupt, rolled back, diverged, unknown format)
+  6  locked out"""
+
+
+@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="keyledger")
+@click.option("--vault", type=click.Path(path_type=Path, dir_okay=False), envvar="KEYLEDGER_VAULT",
+              help="The team vault file (or KEYLEDGER_VAULT).")
+@click.option("--as", "member", envvar="KEYLEDGER_MEMBER", metavar="NAME",
+              help="Who you are in the vault (or KEYLEDGER_MEMBER).")
+@click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read the passphrase from the first line of this file.")
+@click.option("--secret-key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Your Secret Key, where no OS keychain holds it (or KEYLEDGER_SECRET_KEY_FILE).")
+@click.pass_context
+def cli(ctx: click.Context, vault: Path | None, member: str | None,
+        passphrase_file: Path | None, secret_key_file: Path | None) -> None:
+    """KeyLedger: the team key vault with a signed audit ledger."""
+    ctx.obj = Options(vault, member, passphrase_file, secret_key_file)
+
+
+def _register() -> None:
+    from app.cli import audit_cmd, env_cmd, init_cmd, run_cmd, secret_cmd
+
+    cli.add_command(init_cmd.init)
+    cli.add_command(env_cmd.env)
+    cli.add_command(secret_cmd.secret)
+    cli.add_command(secret_cmd.import_)
+    cli.add_command(run_cmd.run)
+    cli.add_command(audit_cmd.verify)
+    cli.add_command(audit_cmd.audit)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="keyledger", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("keyledger: cancelled", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyLedgerError as exc:
+        fail(exc)
+    except sqlite3.DatabaseError as exc:
+        fail(IntegrityFailure(f"the vault file is damaged ({exc})"))
+    except KeyboardInterrupt:
+        click.echo("keyledger: interrupted", err=True)
+        sys.exit(130)
+    except OSError as exc:
+        click.echo(f"keyledger: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        sys.exit(1)
+    except Exception as exc:  # an internal bug: one line unless asked for the traceback
+        if os.environ.get("KEYLEDGER_DEBUG"):
+            raise
+        click.echo(f"keyledger: internal error ({exc.__class__.__name__}); rerun with"
+                   " KEYLEDGER_DEBUG=1 for details", err=True)
+        sys.exit(1)

@@ -1,0 +1,266 @@
+"""`keyledger secret …` and `keyledger import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.cli.context import Options, emit_json, read_value, table, unlock
+from app.core.model import Secret
+
+
+def secret_json(s: Secret) -> dict[str, object]:
+    m = s.meta
+    return {"env": s.env_name, "name": m.name, "env_var": m.env_var, "provider": m.provider,
+            "owner": m.owner, "tags": list(m.tags), "notes": m.notes, "version": s.version,
+            "rotation_days": s.rotation_days, "created_at": s.created_at,
+            "updated_at": s.updated_at, "rotated_at": s.rotated_at}
+
+
+def _step_up_notice(vault: object, env_name: str) -> None:
+    from app.services.environments import find_environment
+
+    env = find_environment(vault, env_name)  # type: ignore[arg-type]
+    if env.policy.step_up != "none":
+        click.echo(f"keyledger: warning: {env.name} asks for {env.policy.step_up} step-up, which"
+                   " this version does not enforce yet", err=True)
+
+
+@click.group()
+def secret() -> None:
+    """Keys and other secrets, by environment."""
+
+
+@secret.command("add")
+@click.argument("env")
+@click.argument("name")
+@click.option("--env-var", help="Variable name for `run` (default: from provider or name).")
+@click.option("--provider", help="Provider id (default: recognised from the value).")
+@click.option("--owner", default="", help="Who is responsible for this key.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--notes", default="", help="Free text (stored encrypted).")
+@click.option("--rotation-days", type=int, help="Rotation period (default: the environment's).")
+@click.pass_obj
+def add(opts: Options, env: str, name: str, **fields: object) -> None:
+    """Add a secret; the value is read from stdin or a hidden prompt, never from arguments."""
+    from app.services.secrets import add_secret
+
+    value = read_value()
+    vault = unlock(opts)
+    try:
+        created = add_secret(vault, env, name, value, **fields)
+        provider = f" ({created.meta.provider})" if created.meta.provider else ""
+        click.echo(f"Added {created.name}{provider} to {created.env_name} as"
+                   f" ${created.meta.env_var}.")
+    finally:
+        vault.lock()
+
+
+@secret.command("list")
+@click.option("--env", "env_name", help="Only this environment.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(opts: Options, env_name: str | None, as_json: bool) -> None:
+    """List secrets (never their values)."""
+    from app.services.secrets import list_secrets
+
+    vault = unlock(opts)
+    try:
+        found = list_secrets(vault, env_name)
+    finally:
+        vault.lock()
+    if as_json:
+        emit_json([secret_json(s) for s in found])
+        return
+    table([[s.env_name, s.name, s.meta.env_var, s.meta.provider or "-", s.meta.owner or "-",
+            str(s.version), s.rotated_at[:10]] for s in found],
+          ["ENV", "NAME", "ENV VAR", "PROVIDER", "OWNER", "VERSION", "ROTATED"])
+
+
+@secret.command("show")
+@click.argument("env")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show(opts: Options, env: str, name: str, as_json: bool) -> None:
+    """Show a secret's metadata and its fingerprint (not its value)."""
+    from app.services.secrets import find_secret, history
+
+    vault = unlock(opts)
+    try:
+        found = find_secret(vault, env, name)
+        current = history(vault, env, name)[0]
+    finally:
+        vault.lock()
+    data = secret_json(found)
+    data["fingerprint"] = current.fingerprint
+    if as_json:
+        emit_json(data)
+        return
+    for key in ("env", "name", "env_var", "provider", "owner", "tags", "version",
+                "fingerprint", "rotation_days", "created_at", "rotated_at", "notes"):
+        value = data[key]
+        text = ", ".join(value) if isinstance(value, list) else str(value)  # type: ignore[arg-type]
+        click.echo(f"{key.replace('_', ' '):>14}: {text}")
+
+
+@secret.command("get")
+@click.argument("env")
+@click.argument("name")
+@click.option("--version", "version", type=int, help="An older version from the history.")
+@click.pass_obj
+def get(opts: Options, env: str, name: str, version: int | None) -> None:
+    """Print a secret's value to stdout (recorded in the ledger)."""
+    from app.services.secrets import reveal
+
+    vault = unlock(opts)
+    try:
+        _step_up_notice(vault, env)
+        value = reveal(vault, env, name, channel="get", version=version)
+    finally:
+        vault.lock()
+    click.echo(value)
+
+
+@secret.command("copy")
+@click.argument("env")
+@click.argument("name")
+@click.option("--timeout", type=click.IntRange(1, 600),
+              help="Seconds before clearing (default: the environment's policy).")
+@click.pass_obj
+def copy(opts: Options, env: str, name: str, timeout: int | None) -> None:
+    """Copy a value to the clipboard and clear it after the policy's timeout."""
+    from app.services import clipboard
+    from app.services.environments import find_environment
+    from app.services.secrets import reveal
+
+    board = clipboard.detect()
+    vault = unlock(opts)
+    try:
+        _step_up_notice(vault, env)
+        wait = timeout or find_environment(vault, env).policy.clipboard_s
+        value = reveal(vault, env, name, channel="copy")
+    finally:
+        vault.lock()
+    board.copy(value)
+    click.echo(f"Copied {name} ({board.name}); clearing in {wait} s — Ctrl+C clears now.",
+               err=True)
+    cleared = clipboard.hold_then_clear(board, value, wait)
+    click.echo("Clipboard cleared." if cleared else
+               "Clipboard left alone: it holds something else now.", err=True)
+
+
+@secret.command("update")
+@click.argument("env")
+@click.argument("name")
+@click.option("--rename", "new_name", help="A new name.")
+@click.option("--env-var", help="A new variable name.")
+@click.option("--provider", help="Provider id.")
+@click.option("--owner", help="Owner.")
+@click.option("--tag", "tags", multiple=True, help="Replace the tags (repeatable).")
+@click.option("--notes", help="Replace the notes.")
+@click.option("--rotation-days", type=int, help="Rotation period in days.")
+@click.pass_obj
+def update(opts: Options, env: str, name: str, new_name: str | None, tags: tuple[str, ...],
+           **changes: object) -> None:
+    """Change a secret's metadata (use `rotate` for a new value)."""
+    from app.services.secrets import update_secret
+
+    vault = unlock(opts)
+    try:
+        updated = update_secret(vault, env, name, name=new_name, tags=tags or None, **changes)
+        click.echo(f"Updated {updated.name} in {updated.env_name}.")
+    finally:
+        vault.lock()
+
+
+@secret.command("rotate")
+@click.argument("env")
+@click.argument("name")
+@click.option("--reason", required=True,
+              type=click.Choice(["scheduled", "exposure", "offboarding", "incident", "update",
+                                 "other"]), help="Why the key changes.")
+@click.option("--ticket", default="", help="A ticket or change reference.")
+@click.pass_obj
+def rotate(opts: Options, env: str, name: str, reason: str, ticket: str) -> None:
+    """Store a new value (from stdin or a prompt); the old one stays in the history."""
+    from app.services.secrets import rotate_secret
+
+    value = read_value("New value")
+    vault = unlock(opts)
+    try:
+        rotated = rotate_secret(vault, env, name, value, reason, ticket)
+        click.echo(f"Rotated {rotated.name} in {rotated.env_name}: now version {rotated.version}.")
+    finally:
+        vault.lock()
+
+
+@secret.command("history")
+@click.argument("env")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def history_(opts: Options, env: str, name: str, as_json: bool) -> None:
+    """A secret's versions: when, by whom, why, and fingerprints."""
+    from app.services.secrets import history
+
+    vault = unlock(opts)
+    try:
+        versions = history(vault, env, name)
+    finally:
+        vault.lock()
+    if as_json:
+        emit_json([v.__dict__ for v in versions])
+        return
+    table([[str(v.version) + (" *" if v.current else ""), v.created_at[:19].replace("T", " "),
+            v.author, v.reason, v.ticket or "-", v.fingerprint] for v in versions],
+          ["VERSION", "WHEN (UTC)", "BY", "REASON", "TICKET", "FINGERPRINT"])
+
+
+@secret.command("delete")
+@click.argument("env")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def delete(opts: Options, env: str, name: str, yes: bool) -> None:
+    """Delete a secret (its history stays in the ledger, encrypted)."""
+    from app.services.secrets import delete_secret
+
+    if not yes:
+        click.confirm(f"Delete {name} from {env}?", abort=True, err=True)
+    vault = unlock(opts)
+    try:
+        delete_secret(vault, env, name)
+        click.echo(f"Deleted {name} from {env}.")
+    finally:
+        vault.lock()
+
+
+@click.command("import")
+@click.option("--env", "env_name", required=True, help="The environment to import into.")
+@click.option("--on-conflict", type=click.Choice(["fail", "skip", "update"]), default="fail",
+              show_default=True, help="What to do with variables that already exist.")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_obj
+def import_(opts: Options, env_name: str, on_conflict: str, file: Path) -> None:
+    """Import a .env file as secrets, all in one commit."""
+    from app.core.dotenv import DotenvError, parse_dotenv
+    from app.core.errors import InvalidInput
+    from app.services.secrets import import_dotenv
+
+    try:
+        pairs = parse_dotenv(file.read_text(encoding="utf-8"))
+    except DotenvError as exc:
+        raise InvalidInput(f"{file.name}: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file.name} is not UTF-8 text") from None
+    if not pairs:
+        raise InvalidInput(f"{file.name} defines no variables")
+    vault = unlock(opts)
+    try:
+        counts = import_dotenv(vault, env_name, pairs, on_conflict)
+    finally:
+        vault.lock()
+    click.echo(f"Imported {file.name} into {env_name}: {counts['added']} added,"
+               f" {counts['updated']} updated, {counts['skipped']} skipped.")

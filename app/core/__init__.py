@@ -1,0 +1,1 @@
+"""Domain rules in pure Python: no I/O and no Qt."""

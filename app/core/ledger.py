@@ -1,0 +1,181 @@
+"""Commits and the rules that make a ledger valid.
+
+A commit header is canonical JSON {v, vault, parents, author, ts, events: [sha256 of each event
+body]}; its hash is SHA-256 of those bytes; the author signs 'keyledger/v1|commit|<hash>' with
+Ed25519. A commit is valid when its hash, event hashes, parent link and signature check and its
+author held the right to make each of its events at that point in the history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.errors import IntegrityFailure
+from app.crypto.encoding import b64d, canonical, parse_canonical, sha256_hex
+from app.crypto.errors import SignatureError
+from app.crypto.sign import verify as verify_signature
+
+FORMAT = 1
+ADMIN_ROLES = frozenset({"owner", "admin"})
+WRITER_ROLES = frozenset({"owner", "admin", "member"})
+ROLES = ("owner", "admin", "member", "auditor")
+
+_ADMIN_EVENTS = frozenset({"member.add", "key.wrap", "env.add", "env.update"})
+_SECRET_EVENTS = frozenset({"secret.add", "secret.update", "secret.version", "secret.delete"})
+KNOWN_EVENTS = _ADMIN_EVENTS | _SECRET_EVENTS | {"vault.init", "audit"}
+
+
+@dataclass(frozen=True)
+class Header:
+    vault: str
+    parents: tuple[str, ...]
+    author: str
+    ts: str
+    events: tuple[str, ...]
+
+
+def build_header(vault: str, parents: list[str], author: str, ts: str, bodies: list[bytes]) -> bytes:
+    return canonical(
+        {
+            "v": FORMAT,
+            "vault": vault,
+            "parents": parents,
+            "author": author,
+            "ts": ts,
+            "events": [sha256_hex(b) for b in bodies],
+        }
+    )
+
+
+def signing_message(commit_hash: str) -> bytes:
+    return b"keyledger/v1|commit|" + commit_hash.encode("ascii")
+
+
+def parse_header(data: bytes) -> Header:
+    try:
+        obj = parse_canonical(data)
+        if obj["v"] != FORMAT:
+            raise IntegrityFailure(f"commit format {obj['v']} is not supported by this version")
+        return Header(
+            str(obj["vault"]),
+            tuple(str(p) for p in obj["parents"]),
+            str(obj["author"]),
+            str(obj["ts"]),
+            tuple(str(h) for h in obj["events"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IntegrityFailure(f"a commit header is malformed ({exc.__class__.__name__})") from None
+
+
+@dataclass
+class MemberRights:
+    role: str
+    status: str
+    sign_pub: bytes
+
+
+@dataclass
+class LedgerState:
+    """What the rules need to know about the history so far."""
+
+    vault: str
+    head: str | None = None
+    count: int = 0
+    members: dict[str, MemberRights] = field(default_factory=dict)
+    access: dict[str, set[str]] = field(default_factory=dict)  # member -> scopes wrapped to them
+    secret_env: dict[str, str] = field(default_factory=dict)
+
+
+def _fail(seq: int, what: str) -> IntegrityFailure:
+    return IntegrityFailure(f"ledger commit #{seq}: {what}")
+
+
+def check_commit(
+    state: LedgerState, seq: int, commit_hash: str, header_bytes: bytes, sig: bytes,
+    bodies: list[bytes],
+) -> tuple[Header, list[dict[str, Any]]]:
+    """Validate one commit against the history so far and advance `state`."""
+    if sha256_hex(header_bytes) != commit_hash:
+        raise _fail(seq, "hash does not match its header")
+    header = parse_header(header_bytes)
+    if header.vault != state.vault:
+        raise _fail(seq, "belongs to another vault")
+    expected_parents = () if state.head is None else (state.head,)
+    if header.parents != expected_parents:
+        raise _fail(seq, "does not extend the previous commit")
+    if len(bodies) != len(header.events) or any(
+        sha256_hex(b) != h for b, h in zip(bodies, header.events, strict=False)
+    ):
+        raise _fail(seq, "its events do not match the signed list")
+    try:
+        events = [json.loads(b) for b in bodies]
+    except (ValueError, UnicodeDecodeError):
+        raise _fail(seq, "an event is not valid JSON") from None
+    if not all(isinstance(e, dict) and isinstance(e.get("t"), str) for e in events):
+        raise _fail(seq, "an event has no type")
+    if state.head is None:
+        _check_genesis(state, seq, header, events)
+    author = state.members.get(header.author)
+    if author is None or author.status != "active":
+        raise _fail(seq, "signed by someone who is not an active member")
+    try:
+        verify_signature(author.sign_pub, sig, signing_message(commit_hash))
+    except SignatureError:
+        raise _fail(seq, "signature does not verify") from None
+    for event in events:
+        _check_event(state, seq, header.author, author.role, event)
+    state.head = commit_hash
+    state.count += 1
+    return header, events
+
+
+def _check_genesis(state: LedgerState, seq: int, header: Header, events: list[dict[str, Any]]) -> None:
+    if len(events) < 2 or events[0]["t"] != "vault.init" or events[1]["t"] != "member.add":
+        raise _fail(seq, "the first commit must create the vault and its owner")
+    init, owner = events[0], events[1]
+    if init.get("vault") != state.vault or init.get("format") != FORMAT:
+        raise _fail(seq, "the vault's identity does not match")
+    if owner.get("member") != header.author or owner.get("role") != "owner":
+        raise _fail(seq, "the first commit must be signed by the vault's owner")
+    state.members[header.author] = MemberRights("owner", "active", b64d(owner["sign_pub"]))
+
+
+def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[str, Any]) -> None:
+    kind = e["t"]
+    try:
+        if kind not in KNOWN_EVENTS:
+            raise _fail(seq, f"unknown event type (written by a newer KeyLedger?): {kind[:40]}")
+        if kind == "vault.init":
+            if state.head is not None:
+                raise _fail(seq, "a second vault.init")
+            return
+        if kind in _ADMIN_EVENTS and role not in ADMIN_ROLES:
+            raise _fail(seq, f"{kind} by a member without the admin role")
+        if kind == "member.add":
+            if e["role"] not in ROLES:
+                raise _fail(seq, "unknown role")
+            if e["member"] in state.members and state.head is not None:
+                raise _fail(seq, "member added twice")
+            state.members[e["member"]] = MemberRights(e["role"], "active", b64d(e["sign_pub"]))
+        elif kind == "key.wrap":
+            if e["member"] not in state.members:
+                raise _fail(seq, "key wrapped to a non-member")
+            state.access.setdefault(e["member"], set()).add(e["scope"])
+        elif kind in _SECRET_EVENTS:
+            if role not in WRITER_ROLES:
+                raise _fail(seq, f"{kind} by a read-only role")
+            env = e["env"] if kind == "secret.add" else state.secret_env.get(e["secret"])
+            if env is None:
+                raise _fail(seq, f"{kind} of an unknown secret")
+            if env not in state.access.get(author, set()):
+                raise _fail(seq, f"{kind} in an environment the author has no key for")
+            if kind == "secret.add":
+                if e["secret"] in state.secret_env:
+                    raise _fail(seq, "secret added twice")
+                state.secret_env[e["secret"]] = env
+            elif kind == "secret.delete":
+                del state.secret_env[e["secret"]]
+    except (KeyError, TypeError, ValueError):
+        raise _fail(seq, f"a {kind[:40]} event is malformed") from None

@@ -1,0 +1,1 @@
+"""Use cases over the vault: the one API that the CLI and the GUI call."""

@@ -1,0 +1,330 @@
+"""Secrets: add, list, read, update, rotate, delete, history, .env import and `run` values.
+
+Names, notes and the rest of a secret's metadata are sealed under the vault key; values under
+their environment's key, bound to (vault, environment, epoch, secret, version).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from app.core import names, providers
+from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
+from app.core.model import Environment, Secret, SecretMeta, Version
+from app.crypto import aead
+from app.crypto.encoding import b64e
+from app.crypto.errors import DecryptError
+from app.services.environments import find_environment, list_environments
+from app.services.vault import Vault, new_id
+
+MAX_VALUE_BYTES = 64 * 1024
+REASONS = ("created", "scheduled", "exposure", "offboarding", "incident", "update", "other")
+
+
+def _meta_dict(meta: SecretMeta) -> dict[str, Any]:
+    return {
+        "name": meta.name, "env_var": meta.env_var, "provider": meta.provider,
+        "owner": meta.owner, "tags": list(meta.tags), "notes": meta.notes,
+        "rotation_days": meta.rotation_days,
+    }
+
+
+def _meta_from(data: dict[str, Any]) -> SecretMeta:
+    return SecretMeta(
+        data["name"], data["env_var"], data.get("provider", ""), data.get("owner", ""),
+        tuple(data.get("tags", ())), data.get("notes", ""), data.get("rotation_days"),
+    )
+
+
+def check_value(value: str) -> str:
+    if not value or not value.strip():
+        raise InvalidInput("the secret value is empty")
+    if len(value.encode("utf-8")) > MAX_VALUE_BYTES:
+        raise InvalidInput("the secret value is larger than 64 KiB")
+    if "\x00" in value:
+        raise InvalidInput("the secret value contains a NUL character")
+    return value
+
+
+def list_secrets(vault: Vault, env_name: str | None = None) -> list[Secret]:
+    envs = {e.id: e for e in list_environments(vault)}
+    query = "SELECT id, env_id, meta, meta_epoch, version, created_at, updated_at, rotated_at FROM secrets"
+    args: tuple[str, ...] = ()
+    if env_name is not None:
+        query += " WHERE env_id = ?"
+        args = (find_environment(vault, env_name).id,)
+    result = []
+    opened: dict[int, aead.Sealer] = {}
+    for sid, env_id, meta, meta_epoch, version, created, updated, rotated in vault.conn.execute(
+        query, args
+    ):
+        sealer = opened.get(meta_epoch) or opened.setdefault(
+            meta_epoch, vault.sealer("vault", meta_epoch)
+        )
+        try:
+            plain = sealer.open(
+                meta, aead.context(vault.vault_id, "secret-meta", sid, meta_epoch)
+            )
+        except DecryptError:
+            raise IntegrityFailure("a secret's record failed to decrypt: the file was altered") from None
+        import json
+
+        meta_obj = _meta_from(json.loads(plain))
+        env = envs[env_id]
+        result.append(
+            Secret(sid, env_id, env.name, meta_obj, version, created, updated, rotated,
+                   meta_obj.rotation_days or env.policy.rotation_days)
+        )
+    order = {e.id: e.position for e in envs.values()}
+    result.sort(key=lambda s: (order[s.env_id], s.name.casefold(), s.id))
+    return result
+
+
+def find_secret(vault: Vault, env_name: str, name: str) -> Secret:
+    for secret in list_secrets(vault, env_name):
+        if secret.name == name:
+            return secret
+    raise NotFound(f"no secret named {name!r} in {env_name}")
+
+
+def _check_unique(vault: Vault, env: Environment, meta: SecretMeta, skip: str | None) -> None:
+    for other in list_secrets(vault, env.name):
+        if other.id == skip:
+            continue
+        if other.name == meta.name:
+            raise Conflict(f"{env.name} already has a secret named {meta.name!r}")
+        if other.meta.env_var == meta.env_var:
+            raise Conflict(
+                f"{env.name} already uses the variable {meta.env_var} (for {other.name!r})"
+            )
+
+
+def build_meta(
+    name: str, value: str | None, *, env_var: str | None = None, provider: str | None = None,
+    owner: str = "", tags: Iterable[str] = (), notes: str = "", rotation_days: int | None = None,
+) -> SecretMeta:
+    name = names.check_secret_name(name)
+    found = None
+    if provider:
+        found = providers.by_id(provider)
+        if found is None:
+            known = ", ".join(p.id for p in providers.PROVIDERS)
+            raise InvalidInput(f"unknown provider {provider!r} (known: {known})")
+    elif value is not None:
+        found = providers.recognise(value) or providers.guess_from_name(name)
+    if env_var:
+        env_var = names.check_env_var(env_var)
+    else:
+        env_var = found.env_var if found and found.id != "generic" else names.suggest_env_var(name)
+    if rotation_days is not None and not 1 <= rotation_days <= 3650:
+        raise InvalidInput("the rotation period must be between 1 and 3650 days")
+    clean_tags = tuple(sorted({t.strip() for t in tags if t.strip()}))
+    if len(notes) > 10_000:
+        raise InvalidInput("notes are limited to 10,000 characters")
+    return SecretMeta(name, env_var, found.id if found else "", owner.strip(), clean_tags,
+                      notes, rotation_days)
+
+
+def _version_events(
+    vault: Vault, env: Environment, secret_id: str, version: int, value: str, reason: str,
+    ticket: str,
+) -> dict[str, Any]:
+    value_blob = vault.sealer(env.id, env.epoch).seal(
+        value.encode("utf-8"),
+        aead.context(vault.vault_id, "value", env.id, env.epoch, secret_id, version),
+    )
+    info = {"reason": reason, "ticket": ticket, "fingerprint": providers.fingerprint(value)}
+    info_blob, info_epoch = vault.seal_catalog(info, "version-info", secret_id, version)
+    return {"secret": secret_id, "version": version, "epoch": env.epoch,
+            "value": b64e(value_blob), "info": info_blob, "info_epoch": info_epoch}
+
+
+def _add_event(vault: Vault, env: Environment, meta: SecretMeta, value: str) -> dict[str, Any]:
+    secret_id = new_id()
+    meta_blob, meta_epoch = vault.seal_catalog(_meta_dict(meta), "secret-meta", secret_id)
+    event = {"t": "secret.add", "env": env.id, "meta": meta_blob, "meta_epoch": meta_epoch}
+    event.update(_version_events(vault, env, secret_id, 1, value, "created", ""))
+    return event
+
+
+def _writable(vault: Vault, env_name: str) -> Environment:
+    vault.require_writer()
+    env = find_environment(vault, env_name)
+    if not env.readable:
+        from app.core.errors import NotPermitted
+
+        raise NotPermitted(f"you have no access to {env.name}")
+    return env
+
+
+def add_secret(vault: Vault, env_name: str, name: str, value: str, **fields: Any) -> Secret:
+    env = _writable(vault, env_name)
+    meta = build_meta(name, check_value(value), **fields)
+    _check_unique(vault, env, meta, None)
+    vault.commit([_add_event(vault, env, meta, value)])
+    return find_secret(vault, env.name, meta.name)
+
+
+def update_secret(vault: Vault, env_name: str, name: str, **changes: Any) -> Secret:
+    env = _writable(vault, env_name)
+    secret = find_secret(vault, env_name, name)
+    clean = {k: v for k, v in changes.items() if v is not None}
+    if "name" in clean:
+        clean["name"] = names.check_secret_name(clean["name"])
+    if "env_var" in clean:
+        clean["env_var"] = names.check_env_var(clean["env_var"])
+    if "provider" in clean and clean["provider"]:
+        found = providers.by_id(clean["provider"])
+        if found is None:
+            raise InvalidInput(f"unknown provider {clean['provider']!r}")
+        clean["provider"] = found.id
+    if "tags" in clean:
+        clean["tags"] = tuple(sorted({t.strip() for t in clean["tags"] if t.strip()}))
+    if "rotation_days" in clean and not 1 <= clean["rotation_days"] <= 3650:
+        raise InvalidInput("the rotation period must be between 1 and 3650 days")
+    meta = replace(secret.meta, **clean)
+    if meta == secret.meta:
+        return secret
+    _check_unique(vault, env, meta, secret.id)
+    blob, epoch = vault.seal_catalog(_meta_dict(meta), "secret-meta", secret.id)
+    vault.commit([{"t": "secret.update", "secret": secret.id, "meta": blob, "meta_epoch": epoch}])
+    return find_secret(vault, env.name, meta.name)
+
+
+def rotate_secret(
+    vault: Vault, env_name: str, name: str, value: str, reason: str, ticket: str = ""
+) -> Secret:
+    env = _writable(vault, env_name)
+    if reason not in REASONS or reason == "created":
+        raise InvalidInput(f"reason must be one of {', '.join(REASONS[1:])}")
+    secret = find_secret(vault, env_name, name)
+    check_value(value)
+    if value == reveal(vault, env_name, name, channel=None):
+        raise InvalidInput("the new value is the same as the current one")
+    event = {"t": "secret.version"}
+    event.update(_version_events(vault, env, secret.id, secret.version + 1, value, reason,
+                                 ticket.strip()[:200]))
+    vault.commit([event])
+    return find_secret(vault, env.name, name)
+
+
+def delete_secret(vault: Vault, env_name: str, name: str) -> None:
+    _writable(vault, env_name)
+    secret = find_secret(vault, env_name, name)
+    vault.commit([{"t": "secret.delete", "secret": secret.id}])
+
+
+def _decrypt_value(vault: Vault, secret: Secret, version: int) -> str:
+    row = vault.conn.execute(
+        "SELECT epoch, value FROM versions WHERE secret_id = ? AND version = ?",
+        (secret.id, version),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"{secret.name!r} has no version {version}")
+    epoch, blob = row
+    sealer = vault.sealer(secret.env_id, epoch)
+    try:
+        plain = sealer.open(
+            bytes(blob),
+            aead.context(vault.vault_id, "value", secret.env_id, epoch, secret.id, version),
+        )
+    except DecryptError:
+        raise IntegrityFailure(
+            f"the value of {secret.name!r} failed to decrypt: the file was altered"
+        ) from None
+    return plain.decode("utf-8")
+
+
+def audit_event(vault: Vault, action: str, **details: Any) -> dict[str, Any]:
+    body, epoch = vault.seal_catalog({"action": action, **details}, "audit")
+    return {"t": "audit", "body": body, "epoch": epoch}
+
+
+def reveal(
+    vault: Vault, env_name: str, name: str, *, channel: str | None, version: int | None = None
+) -> str:
+    """A secret's value. With a channel ('get', 'copy', …) the read is recorded in the ledger."""
+    env = find_environment(vault, env_name)
+    if not env.readable:
+        from app.core.errors import NotPermitted
+
+        raise NotPermitted(f"you have no access to {env.name}")
+    secret = find_secret(vault, env_name, name)
+    value = _decrypt_value(vault, secret, version or secret.version)
+    if channel is not None:
+        action = "secret.copy" if channel == "copy" else "secret.reveal"
+        vault.commit([audit_event(vault, action, env=env.id, secret=secret.id,
+                                  version=version or secret.version, channel=channel)])
+    return value
+
+
+def history(vault: Vault, env_name: str, name: str) -> list[Version]:
+    secret = find_secret(vault, env_name, name)
+    handles = dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
+    result = []
+    for version, info, info_epoch, author, created in vault.conn.execute(
+        "SELECT version, info, info_epoch, author, created_at FROM versions WHERE secret_id = ?"
+        " ORDER BY version DESC",
+        (secret.id,),
+    ):
+        data = vault.open_catalog(bytes(info), info_epoch, "version-info", secret.id, version)
+        result.append(Version(version, created, handles.get(author, author), data["reason"],
+                              data.get("ticket", ""), data["fingerprint"],
+                              version == secret.version))
+    return result
+
+
+def import_dotenv(
+    vault: Vault, env_name: str, pairs: list[tuple[str, str]], on_conflict: str = "fail"
+) -> dict[str, int]:
+    """Import KEY=value pairs as secrets named after their keys, in one commit."""
+    env = _writable(vault, env_name)
+    existing = {s.meta.env_var: s for s in list_secrets(vault, env.name)}
+    names_taken = {s.name for s in existing.values()}
+    events: list[dict[str, Any]] = []
+    counts = {"added": 0, "updated": 0, "skipped": 0}
+    for key, value in pairs:
+        current = existing.get(key)
+        if current is not None or key in names_taken:
+            if on_conflict == "fail":
+                raise Conflict(
+                    f"{env.name} already has {key}; nothing was imported (use --on-conflict"
+                    " skip or update)"
+                )
+            if on_conflict == "skip" or current is None:
+                counts["skipped"] += 1
+                continue
+            if _decrypt_value(vault, current, current.version) == value:
+                counts["skipped"] += 1
+                continue
+            event = {"t": "secret.version"}
+            event.update(_version_events(vault, env, current.id, current.version + 1,
+                                         check_value(value), "update", "import"))
+            events.append(event)
+            counts["updated"] += 1
+            continue
+        meta = build_meta(key, check_value(value), env_var=key)
+        events.append(_add_event(vault, env, meta, value))
+        names_taken.add(key)
+        counts["added"] += 1
+    if events:
+        events.append(audit_event(vault, "import", env=env.id, **counts))
+        vault.commit(events)
+    return counts
+
+
+def run_environment(vault: Vault, env_name: str, program: str) -> dict[str, str]:
+    """The variables to inject for `run`; the run is recorded (program name only, no args)."""
+    env = find_environment(vault, env_name)
+    if not env.readable:
+        from app.core.errors import NotPermitted
+
+        raise NotPermitted(f"you have no access to {env.name}")
+    secrets = list_secrets(vault, env.name)
+    values = {s.meta.env_var: _decrypt_value(vault, s, s.version) for s in secrets}
+    vault.commit([audit_event(vault, "env.run", env=env.id, program=os.path.basename(program),
+                              secrets=sorted(s.id for s in secrets))])
+    return values

@@ -1,0 +1,150 @@
+"""Keeping the local working copy and the shared vault file in step.
+
+The shared file is only read here, and only replaced whole by `publish`. On open the working copy
+fast-forwards over commits that others published; a working copy that is ahead (a publish that
+did not finish) is published; histories that diverged are refused, both sides kept intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from app.core.errors import IntegrityFailure, NotFound
+from app.core.ledger import check_commit
+from app.services import keychain, paths
+from app.services.verify import meta, state_from_projection, verify
+from app.storage import ledger, projection
+from app.storage.db import StorageError, file_lock, immediate, open_published, open_working
+from app.storage.publish import FaultHook, publish
+
+
+def read_identity(published: Path) -> tuple[str, str]:
+    """(vault id, display name) of a published vault file."""
+    if not published.exists():
+        raise NotFound(f"no vault at {published}")
+    conn = _open_published(published)
+    try:
+        return meta(conn, "vault_id"), meta(conn, "name")
+    except sqlite3.DatabaseError as exc:
+        raise IntegrityFailure(f"{published.name} is damaged ({exc})") from None
+    finally:
+        conn.close()
+
+
+def _open_published(published: Path) -> sqlite3.Connection:
+    try:
+        return open_published(published)
+    except StorageError as exc:
+        raise IntegrityFailure(str(exc)) from None
+
+
+def lock_path(vault_id: str) -> Path:
+    return paths.working_copy(vault_id).with_suffix(".lock")
+
+
+def open_working_copy(published: Path, vault_id: str) -> sqlite3.Connection:
+    """The working copy of `published`, brought up to date. Call under `file_lock`."""
+    work = paths.working_copy(vault_id)
+    pub = _open_published(published)
+    try:
+        if not work.exists():
+            _first_copy(pub, work)
+        try:
+            conn = open_working(work)
+        except StorageError as exc:
+            raise IntegrityFailure(f"this laptop's working copy is damaged: {exc}") from None
+        try:
+            catch_up(conn, pub, published)
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise IntegrityFailure(f"{published.name} is damaged ({exc})") from None
+    finally:
+        pub.close()
+    check_pin(conn, vault_id)
+    save_pin(conn, vault_id)
+    return conn
+
+
+def _first_copy(pub: sqlite3.Connection, work: Path) -> None:
+    """Copy a published file to a new working copy, trusting it only once it fully verifies."""
+    work.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = work.with_suffix(".incoming")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    out = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        pub.backup(out)
+        verify(out)
+    except BaseException:
+        out.close()
+        tmp.unlink()
+        raise
+    out.close()
+    os.replace(tmp, work)
+
+
+def catch_up(conn: sqlite3.Connection, pub: sqlite3.Connection, published: Path) -> str:
+    """Bring the working copy level with the published file; returns what was done."""
+    mine, theirs = ledger.head(conn), ledger.head(pub)
+    if theirs is None or mine is None:
+        raise IntegrityFailure(f"{published.name} has an empty ledger")
+    if mine.hash == theirs.hash:
+        return "same"
+    if theirs.seq > mine.seq:
+        at = ledger.commit_at(pub, mine.seq)
+        if at is not None and at.hash == mine.hash:
+            _fast_forward(conn, pub, mine.seq)
+            return "fast-forward"
+    else:
+        at = ledger.commit_at(conn, theirs.seq)
+        if at is not None and at.hash == theirs.hash:
+            publish(conn, published)
+            return "published"
+    raise IntegrityFailure(
+        f"{published.name} and this laptop's copy have diverged (both have changes the other"
+        " lacks); both are kept unchanged — merging arrives with shared-file support"
+    )
+
+
+def _fast_forward(conn: sqlite3.Connection, pub: sqlite3.Connection, after: int) -> None:
+    with immediate(conn):
+        state = state_from_projection(conn)
+        for row, bodies in ledger.commits(pub, after):
+            header, events = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
+            ledger.append(conn, row, bodies)
+            for event in events:
+                projection.apply(conn, event, seq=row.seq, author=header.author, ts=header.ts)
+
+
+def check_pin(conn: sqlite3.Connection, vault_id: str) -> None:
+    pin = keychain.load_pin(vault_id)
+    if pin is None:
+        return
+    at = ledger.commit_at(conn, pin.seq)
+    if at is None or at.hash != pin.hash:
+        raise IntegrityFailure(
+            f"this vault's history does not reach the last state this laptop verified (commit"
+            f" #{pin.seq}): the file was rolled back or replaced"
+        )
+
+
+def save_pin(conn: sqlite3.Connection, vault_id: str) -> None:
+    head = ledger.head(conn)
+    if head is not None:
+        keychain.save_pin(vault_id, keychain.Pin(head.seq, head.hash))
+
+
+def publish_working_copy(
+    conn: sqlite3.Connection, published: Path, fault: FaultHook | None = None
+) -> None:
+    publish(conn, published, fault)
+
+
+__all__ = ["file_lock", "lock_path", "open_working_copy", "publish_working_copy", "read_identity"]

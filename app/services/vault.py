@@ -1,0 +1,261 @@
+"""An unlocked vault: who you are, your keys, and the one way to change anything (a commit).
+
+Every change is a list of events in a signed commit, appended to the working copy together with
+its projection rows in one transaction, then published atomically to the shared file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets as _random
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core.clock import Clock, SystemClock, iso
+from app.core.errors import AuthFailed, IntegrityFailure, InvalidInput, NotFound, NotPermitted
+from app.core.ledger import build_header, signing_message
+from app.core.model import Member
+from app.crypto import aead, wrap
+from app.crypto.encoding import b64d, b64e, canonical, sha256_hex
+from app.crypto.errors import DecryptError
+from app.crypto.kdf import KdfParams, member_unlock_key
+from app.crypto.sign import Signer
+from app.services import sync
+from app.storage import ledger, projection
+from app.storage.db import file_lock, immediate
+from app.storage.ledger import CommitRow
+from app.storage.publish import FaultHook
+
+
+def new_id() -> str:
+    return _random.token_hex(8)
+
+
+def sealed_keys_context(vault_id: str, member_id: str, kdf: dict[str, Any]) -> bytes:
+    return aead.context(vault_id, "member-keys", member_id, sha256_hex(canonical(kdf)))
+
+
+def muk_info(vault_id: str, member_id: str) -> bytes:
+    return aead.context(vault_id, "muk", member_id)
+
+
+def wrap_info(vault_id: str, member_id: str, scope: str, epoch: int) -> bytes:
+    return aead.context(vault_id, "wrap", member_id, scope, epoch)
+
+
+@dataclass(frozen=True)
+class MemberKeys:
+    kem_suite: str
+    kem_private: bytes
+    sign_private: bytes
+
+    def to_bytes(self) -> bytes:
+        return canonical(
+            {"kem_suite": self.kem_suite, "kem": b64e(self.kem_private),
+             "sign": b64e(self.sign_private)}
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MemberKeys:
+        import json
+
+        obj = json.loads(data)
+        return cls(obj["kem_suite"], b64d(obj["kem"]), b64d(obj["sign"]))
+
+
+class Vault:
+    """An unlocked vault. Holds key material in memory until `lock()`."""
+
+    def __init__(
+        self, published: Path, conn: sqlite3.Connection, vault_id: str, name: str,
+        member: Member, keys: MemberKeys, clock: Clock,
+    ) -> None:
+        self.published = published
+        self.conn = conn
+        self.vault_id = vault_id
+        self.name = name
+        self.member = member
+        self.clock = clock
+        self.fault: FaultHook | None = None  # test hook for publish failures
+        self._keys: MemberKeys | None = keys
+        self._signer: Signer | None = Signer(keys.sign_private)
+        self._sealers: dict[tuple[str, int], aead.Sealer] = {}
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def unlock(
+        cls, published: Path, handle: str | None, passphrase: str, secret_key: bytes | None,
+        clock: Clock | None = None,
+    ) -> Vault:
+        vault_id, name = sync.read_identity(published)
+        with file_lock(sync.lock_path(vault_id)):
+            conn = sync.open_working_copy(published, vault_id)
+        try:
+            member_id = resolve_member(conn, vault_id, handle)
+            row = conn.execute(
+                "SELECT handle, role, status, kdf, sealed FROM members WHERE id = ?", (member_id,)
+            ).fetchone()
+            m_handle, role, status, kdf_text, sealed = row
+            if status != "active":
+                raise NotPermitted(f"{m_handle} is no longer a member of this vault")
+            if secret_key is None:
+                from app.services import keychain
+
+                secret_key = keychain.load_secret_key(vault_id, member_id)
+            if secret_key is None:
+                raise AuthFailed(
+                    f"no Secret Key for {m_handle} in the OS keychain; pass --secret-key-file"
+                    " PATH or set KEYLEDGER_SECRET_KEY_FILE"
+                )
+            keys = open_member_keys(vault_id, member_id, kdf_text, bytes(sealed), passphrase,
+                                    secret_key)
+            member = Member(member_id, m_handle, role, status)
+            return cls(published, conn, vault_id, name, member, keys, clock or SystemClock())
+        except BaseException:
+            conn.close()
+            raise
+
+    def lock(self) -> None:
+        """Drop every key and close the working copy."""
+        self._sealers.clear()
+        self._keys = None
+        self._signer = None
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    @property
+    def locked(self) -> bool:
+        return self._keys is None
+
+    # -- keys ------------------------------------------------------------------------------
+    def sealer(self, scope: str, epoch: int) -> aead.Sealer:
+        """The AES key of a scope ('vault' or an environment id) at an epoch, unwrapped once."""
+        if self._keys is None:
+            raise NotPermitted("the vault is locked")
+        cached = self._sealers.get((scope, epoch))
+        if cached is not None:
+            return cached
+        row = self.conn.execute(
+            "SELECT suite, blob FROM wraps WHERE member_id = ? AND scope = ? AND epoch = ?",
+            (self.member.id, scope, epoch),
+        ).fetchone()
+        if row is None:
+            raise NotPermitted("you have no key for this environment")
+        if row[0] != self._keys.kem_suite:
+            raise IntegrityFailure("a key was wrapped with a suite that does not match yours")
+        try:
+            key = wrap.unwrap(row[0], self._keys.kem_private, bytes(row[1]),
+                              wrap_info(self.vault_id, self.member.id, scope, epoch))
+        except DecryptError:
+            raise IntegrityFailure("a wrapped key failed to open: the file was altered") from None
+        sealer = aead.Sealer(key)
+        self._sealers[(scope, epoch)] = sealer
+        return sealer
+
+    def can_read(self, scope: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM wraps WHERE member_id = ? AND scope = ? LIMIT 1", (self.member.id, scope)
+        ).fetchone()
+        return row is not None
+
+    def vault_epoch(self) -> int:
+        row = self.conn.execute(
+            "SELECT max(epoch) FROM wraps WHERE member_id = ? AND scope = 'vault'",
+            (self.member.id,),
+        ).fetchone()
+        if row[0] is None:
+            raise NotPermitted("you have no vault key")
+        return int(row[0])
+
+    def seal_catalog(self, data: dict[str, Any], *context: str | int) -> tuple[str, int]:
+        epoch = self.vault_epoch()
+        blob = self.sealer("vault", epoch).seal(
+            canonical(data), aead.context(self.vault_id, *context, epoch)
+        )
+        return b64e(blob), epoch
+
+    def open_catalog(self, blob: bytes, epoch: int, *context: str | int) -> dict[str, Any]:
+        import json
+
+        try:
+            plain = self.sealer("vault", epoch).open(
+                blob, aead.context(self.vault_id, *context, epoch)
+            )
+        except DecryptError:
+            raise IntegrityFailure("a catalog record failed to decrypt: the file was altered") from None
+        data: dict[str, Any] = json.loads(plain)
+        return data
+
+    # -- changing --------------------------------------------------------------------------
+    def commit(self, events: list[dict[str, Any]]) -> str:
+        """Sign and append one commit, update the projection, publish. Returns the hash."""
+        if self._signer is None:
+            raise NotPermitted("the vault is locked")
+        bodies = [canonical(e) for e in events]
+        with file_lock(sync.lock_path(self.vault_id)):
+            pub = sync._open_published(self.published)
+            try:
+                sync.catch_up(self.conn, pub, self.published)
+            finally:
+                pub.close()
+            with immediate(self.conn):
+                head = ledger.head(self.conn)
+                if head is None:
+                    raise IntegrityFailure("the working copy has an empty ledger")
+                ts = iso(self.clock.now())
+                header = build_header(self.vault_id, [head.hash], self.member.id, ts, bodies)
+                commit_hash = sha256_hex(header)
+                row = CommitRow(head.seq + 1, commit_hash, header,
+                                self._signer.sign(signing_message(commit_hash)))
+                ledger.append(self.conn, row, bodies)
+                for event in events:
+                    projection.apply(self.conn, event, seq=row.seq, author=self.member.id, ts=ts)
+            sync.publish_working_copy(self.conn, self.published, self.fault)
+            sync.save_pin(self.conn, self.vault_id)
+        return commit_hash
+
+    def require_writer(self) -> None:
+        if self.member.role == "auditor":
+            raise NotPermitted("auditors can read the catalog and history but not change it")
+
+    def require_admin(self) -> None:
+        if self.member.role not in ("owner", "admin"):
+            raise NotPermitted("only an owner or admin can do that")
+
+
+def resolve_member(conn: sqlite3.Connection, vault_id: str, handle: str | None) -> str:
+    rows = conn.execute("SELECT id, handle FROM members WHERE status = 'active'").fetchall()
+    if handle is not None:
+        for member_id, h in rows:
+            if h == handle:
+                return str(member_id)
+        raise NotFound(f"no member named {handle!r} in this vault")
+    if len(rows) == 1:
+        return str(rows[0][0])
+    from app.services import keychain
+
+    mine = [m for m, _ in rows if keychain.load_secret_key(vault_id, m) is not None]
+    if len(mine) == 1:
+        return str(mine[0])
+    raise InvalidInput("this vault has several members: say who you are with --as NAME")
+
+
+def open_member_keys(
+    vault_id: str, member_id: str, kdf_text: str, sealed: bytes, passphrase: str,
+    secret_key: bytes,
+) -> MemberKeys:
+    import json
+
+    try:
+        kdf_dict = json.loads(kdf_text)
+        params = KdfParams.from_dict(kdf_dict)
+    except (ValueError, KeyError, TypeError):
+        raise IntegrityFailure("this member's key-derivation settings are damaged") from None
+    muk = member_unlock_key(passphrase, secret_key, params, muk_info(vault_id, member_id))
+    try:
+        plain = aead.open_(muk, sealed, sealed_keys_context(vault_id, member_id, kdf_dict))
+    except DecryptError:
+        raise AuthFailed("wrong passphrase or Secret Key") from None
+    return MemberKeys.from_bytes(plain)

@@ -1,0 +1,92 @@
+"""Full verification of a vault file: every hash, signature and right, and the projection.
+
+Needs no keys: signatures check against members' public keys in the ledger, and the projection
+is rebuilt from the events into memory and compared row by row with the stored tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from app.core.errors import IntegrityFailure
+from app.core.ledger import LedgerState, MemberRights, check_commit
+from app.core.model import VerifyReport
+from app.storage import ledger, projection
+from app.storage.schema import PROJECTION_TABLES, projection_schema
+
+Progress = Callable[[int, int], None]
+
+
+def meta(conn: sqlite3.Connection, key: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        raise IntegrityFailure(f"the vault file has no {key}")
+    return str(row[0])
+
+
+def verify(conn: sqlite3.Connection, progress: Progress | None = None) -> VerifyReport:
+    try:
+        return _verify(conn, progress)
+    except sqlite3.DatabaseError as exc:
+        raise IntegrityFailure(f"the vault file is damaged ({exc})") from None
+
+
+def _verify(conn: sqlite3.Connection, progress: Progress | None) -> VerifyReport:
+    vault_id = meta(conn, "vault_id")
+    state = LedgerState(vault=vault_id)
+    rebuilt = sqlite3.connect(":memory:", isolation_level=None)
+    rebuilt.executescript(projection_schema())
+    rebuilt.execute("BEGIN")
+    total = ledger.count(conn)
+    events = 0
+    name = None
+    for row, bodies in ledger.commits(conn):
+        if row.seq != state.count + 1:
+            raise IntegrityFailure(f"ledger commit #{state.count + 1} is missing")
+        header, parsed = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
+        for event in parsed:
+            if event["t"] == "vault.init":
+                name = event.get("name")
+            try:
+                projection.apply(rebuilt, event, seq=row.seq, author=header.author, ts=header.ts)
+            except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
+                raise IntegrityFailure(
+                    f"ledger commit #{row.seq}: an event cannot be applied"
+                ) from None
+        events += len(parsed)
+        if progress and row.seq % 256 == 0:
+            progress(row.seq, total)
+    rebuilt.execute("COMMIT")
+    if state.head is None:
+        raise IntegrityFailure("the vault file has an empty ledger")
+    if name != meta(conn, "name"):
+        raise IntegrityFailure("the vault's name was changed outside the ledger")
+    for table, key in PROJECTION_TABLES.items():
+        if _rows(conn, table, key) != _rows(rebuilt, table, key):
+            raise IntegrityFailure(f"the {table} table differs from what the ledger says")
+    rebuilt.close()
+    return VerifyReport(
+        state.count, events, state.head, ("hashes", "signatures", "rights", "projection")
+    )
+
+
+def _rows(conn: sqlite3.Connection, table: str, key: str) -> list[tuple[object, ...]]:
+    return conn.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()  # noqa: S608
+
+
+def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
+    """Rule state at the working copy's head, read back from its (verified) projection."""
+    head = ledger.head(conn)
+    state = LedgerState(vault=meta(conn, "vault_id"))
+    if head is None:
+        return state
+    state.head, state.count = head.hash, head.seq
+    for member_id, role, status, sign_pub in conn.execute(
+        "SELECT id, role, status, sign_pub FROM members"
+    ):
+        state.members[member_id] = MemberRights(role, status, bytes(sign_pub))
+    for member_id, scope in conn.execute("SELECT DISTINCT member_id, scope FROM wraps"):
+        state.access.setdefault(member_id, set()).add(scope)
+    state.secret_env = dict(conn.execute("SELECT id, env_id FROM secrets").fetchall())
+    return state

@@ -1,0 +1,1 @@
+"""The vault file: SQLite schema, ledger rows, projection tables, atomic publish."""

@@ -1,0 +1,105 @@
+"""Schema of a vault file (published file and working copy share it).
+
+`PRAGMA user_version` holds the schema version; MIGRATIONS[n] upgrades n -> n + 1.
+Columns hold ids, counts, timestamps, public keys, signatures and ciphertext; the only clear
+human-readable text is the vault's display name and the member handles (needed to unlock).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+APPLICATION_ID = 0x4B4C4731  # "KLG1": marks the file as a KeyLedger vault
+SCHEMA_VERSION = 1
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE commits (
+    seq INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    header BLOB NOT NULL,
+    sig BLOB NOT NULL
+);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    commit_seq INTEGER NOT NULL REFERENCES commits(seq),
+    idx INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    UNIQUE (commit_seq, idx)
+);
+CREATE TABLE members (
+    id TEXT PRIMARY KEY,
+    handle TEXT NOT NULL,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    kem_suite TEXT NOT NULL,
+    kem_pub BLOB NOT NULL,
+    sign_pub BLOB NOT NULL,
+    kdf TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    added_seq INTEGER NOT NULL
+);
+CREATE TABLE wraps (
+    member_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    suite TEXT NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (member_id, scope, epoch)
+);
+CREATE TABLE environments (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    meta BLOB NOT NULL,
+    meta_epoch INTEGER NOT NULL
+);
+CREATE TABLE secrets (
+    id TEXT PRIMARY KEY,
+    env_id TEXT NOT NULL,
+    meta BLOB NOT NULL,
+    meta_epoch INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    rotated_at TEXT NOT NULL
+);
+CREATE INDEX secrets_env ON secrets (env_id);
+CREATE TABLE versions (
+    secret_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    info BLOB NOT NULL,
+    info_epoch INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (secret_id, version)
+);
+"""
+
+# Tables derived from the ledger; `verify` rebuilds them and compares row by row.
+PROJECTION_TABLES = {
+    "members": "id",
+    "wraps": "member_id, scope, epoch",
+    "environments": "id",
+    "secrets": "id",
+    "versions": "secret_id, version",
+}
+
+MIGRATIONS: dict[int, str] = {0: _V1}
+
+
+def create_or_migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    while version < SCHEMA_VERSION:
+        conn.executescript("BEGIN;" + MIGRATIONS[version] + f"PRAGMA user_version={version + 1};"
+                           + f"PRAGMA application_id={APPLICATION_ID}; COMMIT;")
+        version += 1
+
+
+def projection_schema() -> str:
+    """DDL of the projection tables alone, for rebuilding them in memory."""
+    statements = [s.strip() for s in _V1.split(";") if s.strip()]
+    keep = [s for s in statements if any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)]
+    return ";\n".join(keep) + ";"
