@@ -18,11 +18,20 @@ def verify(opts: Options, as_json: bool) -> None:
 
     report = verify_vault(opts.vault_path())
     if as_json:
-        emit_json({"ok": True, "commits": report.commits, "events": report.events,
-                   "head": report.head, "checked": list(report.checked)})
+        emit_json(
+            {
+                "ok": True,
+                "commits": report.commits,
+                "events": report.events,
+                "head": report.head,
+                "checked": list(report.checked),
+            }
+        )
         return
-    click.echo(f"OK: {report.commits} commits, {report.events} events; head {report.head[:16]};"
-               f" checked {', '.join(report.checked)}.")
+    click.echo(
+        f"OK: {report.commits} commits, {report.events} events; head {report.head[:16]};"
+        f" checked {', '.join(report.checked)}."
+    )
 
 
 @click.group()
@@ -46,9 +55,32 @@ def list_(opts: Options, as_json: bool, limit: int | None) -> None:
     if limit:
         rows = rows[-limit:]
     if as_json:
-        emit_json([{"seq": r.seq, "time": r.ts, "actor": r.actor, "action": r.action,
-                    "env": r.env, "secret": r.secret, "details": r.details} for r in rows])
+        emit_json(
+            [
+                {
+                    "seq": r.seq,
+                    "time": r.ts,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "env": r.env,
+                    "secret": r.secret,
+                    "details": r.details,
+                }
+                for r in rows
+            ]
+        )
         return
-    table([[r.ts[:19].replace("T", " "), r.actor, r.action, r.env or "-", r.secret or "-",
-            json.dumps(r.details, sort_keys=True)[:80] if r.details else ""] for r in rows],
-          ["TIME (UTC)", "ACTOR", "ACTION", "ENV", "SECRET", "DETAILS"])
+    table(
+        [
+            [
+                r.ts[:19].replace("T", " "),
+                r.actor,
+                r.action,
+                r.env or "-",
+                r.secret or "-",
+                json.dumps(r.details, sort_keys=True)[:80] if r.details else "",
+            ]
+            for r in rows
+        ],
+        ["TIME (UTC)", "ACTOR", "ACTION", "ENV", "SECRET", "DETAILS"],
+    )

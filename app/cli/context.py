@@ -45,8 +45,9 @@ def read_passphrase(opts: Options, *, confirm: bool = False) -> str:
     if env:
         return env
     if sys.stdin.isatty():
-        text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm,
-                                 err=True)
+        text: str = click.prompt(
+            "Passphrase", hide_input=True, confirmation_prompt=confirm, err=True
+        )
         return text
     raise InvalidInput(
         "no passphrase: run in a terminal, or use --passphrase-file or KEYLEDGER_PASSPHRASE"

@@ -10,20 +10,34 @@ from app.core.policy import REVIEW_CADENCES, STEP_UP_MODES
 
 
 def env_json(env: Environment) -> dict[str, object]:
-    return {"name": env.name, "secrets": env.secret_count, "access": env.readable,
-            "policy": env.policy.to_dict()}
+    return {
+        "name": env.name,
+        "secrets": env.secret_count,
+        "access": env.readable,
+        "policy": env.policy.to_dict(),
+    }
 
 
 def _print(envs: list[Environment], as_json: bool) -> None:
     if as_json:
         emit_json([env_json(e) for e in envs])
         return
-    rows = [[e.name, str(e.secret_count), e.policy.step_up,
-             f"{e.policy.step_up_window_s // 60} min", f"{e.policy.clipboard_s} s",
-             f"{e.policy.rotation_days} d", e.policy.review, "yes" if e.readable else "no"]
-            for e in envs]
-    table(rows, ["ENV", "SECRETS", "STEP-UP", "WINDOW", "CLIPBOARD", "ROTATION", "REVIEW",
-                 "ACCESS"])
+    rows = [
+        [
+            e.name,
+            str(e.secret_count),
+            e.policy.step_up,
+            f"{e.policy.step_up_window_s // 60} min",
+            f"{e.policy.clipboard_s} s",
+            f"{e.policy.rotation_days} d",
+            e.policy.review,
+            "yes" if e.readable else "no",
+        ]
+        for e in envs
+    ]
+    table(
+        rows, ["ENV", "SECRETS", "STEP-UP", "WINDOW", "CLIPBOARD", "ROTATION", "REVIEW", "ACCESS"]
+    )
 
 
 @click.group()

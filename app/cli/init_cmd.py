@@ -10,30 +10,42 @@ from app.cli.context import Options, read_passphrase
 
 
 def emergency_kit(vault_name: str, vault_path: Path, handle: str, secret_key_text: str) -> str:
-    return "\n".join([
-        "KeyLedger Emergency Kit",
-        "=======================",
-        f"Vault:       {vault_name}",
-        f"File:        {vault_path}",
-        f"Member:      {handle}",
-        f"Secret Key:  {secret_key_text}",
-        "",
-        "Print this or store it offline. Your passphrase and this Secret Key together open the",
-        "vault; nobody can recover either for you. This is the only time the key is shown.",
-    ])
+    return "\n".join(
+        [
+            "KeyLedger Emergency Kit",
+            "=======================",
+            f"Vault:       {vault_name}",
+            f"File:        {vault_path}",
+            f"Member:      {handle}",
+            f"Secret Key:  {secret_key_text}",
+            "",
+            "Print this or store it offline. Your passphrase and this Secret Key together open the",
+            "vault; nobody can recover either for you. This is the only time the key is shown.",
+        ]
+    )
 
 
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--name", required=True, help="The vault's display name, e.g. 'Acme AI'.")
 @click.option("--member", "handle", required=True, help="Your member name, e.g. alice.")
-@click.option("--kdf-seconds", type=click.FloatRange(0, 5), default=0.5, show_default=True,
-              help="Target time of Argon2id at unlock (never below 64 MiB, t=3, p=4).")
-@click.option("--secret-key-file", "kit_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write the Secret Key to this new file (needed where no keychain exists).")
+@click.option(
+    "--kdf-seconds",
+    type=click.FloatRange(0, 5),
+    default=0.5,
+    show_default=True,
+    help="Target time of Argon2id at unlock (never below 64 MiB, t=3, p=4).",
+)
+@click.option(
+    "--secret-key-file",
+    "kit_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the Secret Key to this new file (needed where no keychain exists).",
+)
 @click.pass_obj
-def init(opts: Options, path: Path, name: str, handle: str, kdf_seconds: float,
-         kit_file: Path | None) -> None:
+def init(
+    opts: Options, path: Path, name: str, handle: str, kdf_seconds: float, kit_file: Path | None
+) -> None:
     """Create a team vault at PATH with dev, staging and prod."""
     from app.crypto import secretkey
     from app.services import keychain
@@ -65,7 +77,8 @@ def init(opts: Options, path: Path, name: str, handle: str, kdf_seconds: float,
             except keychain.NoKeychain as exc:
                 click.echo(f"keyledger: warning: {exc}", err=True)
         saved = " and ".join(where) or "nowhere: copy the Emergency Kit above now"
-        click.echo(f"\nCreated {path} with dev, staging and prod. Secret Key saved to {saved}.",
-                   err=True)
+        click.echo(
+            f"\nCreated {path} with dev, staging and prod. Secret Key saved to {saved}.", err=True
+        )
     finally:
         vault.lock()

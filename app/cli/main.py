@@ -26,17 +26,37 @@ Exit codes:
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="keyledger")
-@click.option("--vault", type=click.Path(path_type=Path, dir_okay=False), envvar="KEYLEDGER_VAULT",
-              help="The team vault file (or KEYLEDGER_VAULT).")
-@click.option("--as", "member", envvar="KEYLEDGER_MEMBER", metavar="NAME",
-              help="Who you are in the vault (or KEYLEDGER_MEMBER).")
-@click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read the passphrase from the first line of this file.")
-@click.option("--secret-key-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Your Secret Key, where no OS keychain holds it (or KEYLEDGER_SECRET_KEY_FILE).")
+@click.option(
+    "--vault",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="KEYLEDGER_VAULT",
+    help="The team vault file (or KEYLEDGER_VAULT).",
+)
+@click.option(
+    "--as",
+    "member",
+    envvar="KEYLEDGER_MEMBER",
+    metavar="NAME",
+    help="Who you are in the vault (or KEYLEDGER_MEMBER).",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the passphrase from the first line of this file.",
+)
+@click.option(
+    "--secret-key-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Your Secret Key, where no OS keychain holds it (or KEYLEDGER_SECRET_KEY_FILE).",
+)
 @click.pass_context
-def cli(ctx: click.Context, vault: Path | None, member: str | None,
-        passphrase_file: Path | None, secret_key_file: Path | None) -> None:
+def cli(
+    ctx: click.Context,
+    vault: Path | None,
+    member: str | None,
+    passphrase_file: Path | None,
+    secret_key_file: Path | None,
+) -> None:
     """KeyLedger: the team key vault with a signed audit ledger."""
     ctx.obj = Options(vault, member, passphrase_file, secret_key_file)
 
@@ -80,6 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # an internal bug: one line unless asked for the traceback
         if os.environ.get("KEYLEDGER_DEBUG"):
             raise
-        click.echo(f"keyledger: internal error ({exc.__class__.__name__}); rerun with"
-                   " KEYLEDGER_DEBUG=1 for details", err=True)
+        click.echo(
+            f"keyledger: internal error ({exc.__class__.__name__}); rerun with"
+            " KEYLEDGER_DEBUG=1 for details",
+            err=True,
+        )
         sys.exit(1)

@@ -12,10 +12,20 @@ from app.core.model import Secret
 
 def secret_json(s: Secret) -> dict[str, object]:
     m = s.meta
-    return {"env": s.env_name, "name": m.name, "env_var": m.env_var, "provider": m.provider,
-            "owner": m.owner, "tags": list(m.tags), "notes": m.notes, "version": s.version,
-            "rotation_days": s.rotation_days, "created_at": s.created_at,
-            "updated_at": s.updated_at, "rotated_at": s.rotated_at}
+    return {
+        "env": s.env_name,
+        "name": m.name,
+        "env_var": m.env_var,
+        "provider": m.provider,
+        "owner": m.owner,
+        "tags": list(m.tags),
+        "notes": m.notes,
+        "version": s.version,
+        "rotation_days": s.rotation_days,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "rotated_at": s.rotated_at,
+    }
 
 
 def _step_up_notice(vault: object, env_name: str) -> None:
@@ -23,8 +33,11 @@ def _step_up_notice(vault: object, env_name: str) -> None:
 
     env = find_environment(vault, env_name)  # type: ignore[arg-type]
     if env.policy.step_up != "none":
-        click.echo(f"keyledger: warning: {env.name} asks for {env.policy.step_up} step-up, which"
-                   " this version does not enforce yet", err=True)
+        click.echo(
+            f"keyledger: warning: {env.name} asks for {env.policy.step_up} step-up, which"
+            " this version does not enforce yet",
+            err=True,
+        )
 
 
 @click.group()
@@ -51,8 +64,9 @@ def add(opts: Options, env: str, name: str, **fields: object) -> None:
     try:
         created = add_secret(vault, env, name, value, **fields)
         provider = f" ({created.meta.provider})" if created.meta.provider else ""
-        click.echo(f"Added {created.name}{provider} to {created.env_name} as"
-                   f" ${created.meta.env_var}.")
+        click.echo(
+            f"Added {created.name}{provider} to {created.env_name} as ${created.meta.env_var}."
+        )
     finally:
         vault.lock()
 
@@ -73,9 +87,21 @@ def list_(opts: Options, env_name: str | None, as_json: bool) -> None:
     if as_json:
         emit_json([secret_json(s) for s in found])
         return
-    table([[s.env_name, s.name, s.meta.env_var, s.meta.provider or "-", s.meta.owner or "-",
-            str(s.version), s.rotated_at[:10]] for s in found],
-          ["ENV", "NAME", "ENV VAR", "PROVIDER", "OWNER", "VERSION", "ROTATED"])
+    table(
+        [
+            [
+                s.env_name,
+                s.name,
+                s.meta.env_var,
+                s.meta.provider or "-",
+                s.meta.owner or "-",
+                str(s.version),
+                s.rotated_at[:10],
+            ]
+            for s in found
+        ],
+        ["ENV", "NAME", "ENV VAR", "PROVIDER", "OWNER", "VERSION", "ROTATED"],
+    )
 
 
 @secret.command("show")
@@ -98,8 +124,20 @@ def show(opts: Options, env: str, name: str, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    for key in ("env", "name", "env_var", "provider", "owner", "tags", "version",
-                "fingerprint", "rotation_days", "created_at", "rotated_at", "notes"):
+    for key in (
+        "env",
+        "name",
+        "env_var",
+        "provider",
+        "owner",
+        "tags",
+        "version",
+        "fingerprint",
+        "rotation_days",
+        "created_at",
+        "rotated_at",
+        "notes",
+    ):
         value = data[key]
         text = ", ".join(value) if isinstance(value, list) else str(value)  # type: ignore[arg-type]
         click.echo(f"{key.replace('_', ' '):>14}: {text}")
@@ -126,8 +164,11 @@ def get(opts: Options, env: str, name: str, version: int | None) -> None:
 @secret.command("copy")
 @click.argument("env")
 @click.argument("name")
-@click.option("--timeout", type=click.IntRange(1, 600),
-              help="Seconds before clearing (default: the environment's policy).")
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    help="Seconds before clearing (default: the environment's policy).",
+)
 @click.pass_obj
 def copy(opts: Options, env: str, name: str, timeout: int | None) -> None:
     """Copy a value to the clipboard and clear it after the policy's timeout."""
@@ -144,11 +185,12 @@ def copy(opts: Options, env: str, name: str, timeout: int | None) -> None:
     finally:
         vault.lock()
     board.copy(value)
-    click.echo(f"Copied {name} ({board.name}); clearing in {wait} s — Ctrl+C clears now.",
-               err=True)
+    click.echo(f"Copied {name} ({board.name}); clearing in {wait} s — Ctrl+C clears now.", err=True)
     cleared = clipboard.hold_then_clear(board, value, wait)
-    click.echo("Clipboard cleared." if cleared else
-               "Clipboard left alone: it holds something else now.", err=True)
+    click.echo(
+        "Clipboard cleared." if cleared else "Clipboard left alone: it holds something else now.",
+        err=True,
+    )
 
 
 @secret.command("update")
@@ -162,14 +204,20 @@ def copy(opts: Options, env: str, name: str, timeout: int | None) -> None:
 @click.option("--notes", help="Replace the notes.")
 @click.option("--rotation-days", type=int, help="Rotation period in days.")
 @click.pass_obj
-def update(opts: Options, env: str, name: str, new_name: str | None, tags: tuple[str, ...],
-           **changes: object) -> None:
+def update(
+    opts: Options,
+    env: str,
+    name: str,
+    new_name: str | None,
+    tags: tuple[str, ...],
+    **changes: object,
+) -> None:
     """Change a secret's metadata (use `rotate` for a new value)."""
     from app.services.secrets import update_secret
 
     vault = unlock(opts)
     try:
-        updated = update_secret(vault, env, name, name=new_name, tags=tags or None, **changes)
+        updated = update_secret(vault, env, name, new_name=new_name, tags=tags or None, **changes)
         click.echo(f"Updated {updated.name} in {updated.env_name}.")
     finally:
         vault.lock()
@@ -178,9 +226,12 @@ def update(opts: Options, env: str, name: str, new_name: str | None, tags: tuple
 @secret.command("rotate")
 @click.argument("env")
 @click.argument("name")
-@click.option("--reason", required=True,
-              type=click.Choice(["scheduled", "exposure", "offboarding", "incident", "update",
-                                 "other"]), help="Why the key changes.")
+@click.option(
+    "--reason",
+    required=True,
+    type=click.Choice(["scheduled", "exposure", "offboarding", "incident", "update", "other"]),
+    help="Why the key changes.",
+)
 @click.option("--ticket", default="", help="A ticket or change reference.")
 @click.pass_obj
 def rotate(opts: Options, env: str, name: str, reason: str, ticket: str) -> None:
@@ -213,9 +264,20 @@ def history_(opts: Options, env: str, name: str, as_json: bool) -> None:
     if as_json:
         emit_json([v.__dict__ for v in versions])
         return
-    table([[str(v.version) + (" *" if v.current else ""), v.created_at[:19].replace("T", " "),
-            v.author, v.reason, v.ticket or "-", v.fingerprint] for v in versions],
-          ["VERSION", "WHEN (UTC)", "BY", "REASON", "TICKET", "FINGERPRINT"])
+    table(
+        [
+            [
+                str(v.version) + (" *" if v.current else ""),
+                v.created_at[:19].replace("T", " "),
+                v.author,
+                v.reason,
+                v.ticket or "-",
+                v.fingerprint,
+            ]
+            for v in versions
+        ],
+        ["VERSION", "WHEN (UTC)", "BY", "REASON", "TICKET", "FINGERPRINT"],
+    )
 
 
 @secret.command("delete")
@@ -239,8 +301,13 @@ def delete(opts: Options, env: str, name: str, yes: bool) -> None:
 
 @click.command("import")
 @click.option("--env", "env_name", required=True, help="The environment to import into.")
-@click.option("--on-conflict", type=click.Choice(["fail", "skip", "update"]), default="fail",
-              show_default=True, help="What to do with variables that already exist.")
+@click.option(
+    "--on-conflict",
+    type=click.Choice(["fail", "skip", "update"]),
+    default="fail",
+    show_default=True,
+    help="What to do with variables that already exist.",
+)
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_obj
 def import_(opts: Options, env_name: str, on_conflict: str, file: Path) -> None:
@@ -262,5 +329,7 @@ def import_(opts: Options, env_name: str, on_conflict: str, file: Path) -> None:
         counts = import_dotenv(vault, env_name, pairs, on_conflict)
     finally:
         vault.lock()
-    click.echo(f"Imported {file.name} into {env_name}: {counts['added']} added,"
-               f" {counts['updated']} updated, {counts['skipped']} skipped.")
+    click.echo(
+        f"Imported {file.name} into {env_name}: {counts['added']} added,"
+        f" {counts['updated']} updated, {counts['skipped']} skipped."
+    )

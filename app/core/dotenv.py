@@ -72,7 +72,7 @@ def parse_dotenv(text: str) -> list[tuple[str, str]]:
         key = key.strip()
         problem = env_var_problem(key)
         if problem is not None:
-            raise DotenvError(lineno, f"invalid variable name {key!r}")
+            raise DotenvError(lineno, f"variable name {problem}")
         if key in first_seen:
             raise DotenvError(lineno, f"{key!r} is defined twice (first on line {first_seen[key]})")
         first_seen[key] = lineno

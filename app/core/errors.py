@@ -5,6 +5,11 @@ Messages are one line, name what is wrong and what to do, and never contain a se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -44,3 +49,11 @@ class IntegrityFailure(KeyLedgerError):
 
 class LockedOut(KeyLedgerError):
     exit_code = EXIT_LOCKED_OUT
+
+
+def checked(check: Callable[[T], T], value: T) -> T:
+    """Run a validator that raises ValueError; report its message as a usage error."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None

@@ -36,7 +36,9 @@ class Header:
     events: tuple[str, ...]
 
 
-def build_header(vault: str, parents: list[str], author: str, ts: str, bodies: list[bytes]) -> bytes:
+def build_header(
+    vault: str, parents: list[str], author: str, ts: str, bodies: list[bytes]
+) -> bytes:
     return canonical(
         {
             "v": FORMAT,
@@ -93,7 +95,11 @@ def _fail(seq: int, what: str) -> IntegrityFailure:
 
 
 def check_commit(
-    state: LedgerState, seq: int, commit_hash: str, header_bytes: bytes, sig: bytes,
+    state: LedgerState,
+    seq: int,
+    commit_hash: str,
+    header_bytes: bytes,
+    sig: bytes,
     bodies: list[bytes],
 ) -> tuple[Header, list[dict[str, Any]]]:
     """Validate one commit against the history so far and advance `state`."""
@@ -131,7 +137,9 @@ def check_commit(
     return header, events
 
 
-def _check_genesis(state: LedgerState, seq: int, header: Header, events: list[dict[str, Any]]) -> None:
+def _check_genesis(
+    state: LedgerState, seq: int, header: Header, events: list[dict[str, Any]]
+) -> None:
     if len(events) < 2 or events[0]["t"] != "vault.init" or events[1]["t"] != "member.add":
         raise _fail(seq, "the first commit must create the vault and its owner")
     init, owner = events[0], events[1]

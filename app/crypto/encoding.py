@@ -20,7 +20,10 @@ def b64d(text: str) -> bytes:
     if not isinstance(text, str):
         raise ValueError("expected a base64url string")
     pad = "=" * (-len(text) % 4)
-    return base64.urlsafe_b64decode(text + pad)
+    data = base64.urlsafe_b64decode(text + pad)
+    if b64e(data) != text:  # one value, one encoding: no padding, '+', '/' or stray bits
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def _reject_floats(value: Any) -> None:

@@ -43,6 +43,8 @@ def parse(text: str) -> bytes:
         raw = base64.b32decode(body + "===")
     except ValueError:
         raise SecretKeyFormatError("the Secret Key has characters outside A-Z and 2-7") from None
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != body:
+        raise SecretKeyFormatError("the Secret Key is mistyped (its last character is wrong)")
     key, check = raw[:KEY_LEN], raw[KEY_LEN:]
     if _check(key) != check:
         raise SecretKeyFormatError("the Secret Key is mistyped (checksum does not match)")

@@ -47,7 +47,9 @@ def generate(suite: str = HYBRID) -> KemKeyPair:
         raise ValueError("unknown key-wrapping suite")
     m = mlkem.MLKEM768PrivateKey.generate()
     return KemKeyPair(
-        suite, m.private_bytes_raw() + x.private_bytes_raw(), m.public_key().public_bytes_raw() + x_pub
+        suite,
+        m.private_bytes_raw() + x.private_bytes_raw(),
+        m.public_key().public_bytes_raw() + x_pub,
     )
 
 
@@ -75,10 +77,9 @@ def _private(suite: str, private: bytes) -> object:
 
 def wrap(suite: str, public: bytes, key: bytes, info: bytes) -> bytes:
     try:
-        pub = _public(suite, public)
+        return _suite(suite).encrypt(key, _public(suite, public), info=info)  # type: ignore[arg-type]
     except ValueError:
-        raise DecryptError("malformed public key") from None
-    return _suite(suite).encrypt(key, pub, info=info)  # type: ignore[arg-type]
+        raise DecryptError("the public key cannot receive a wrapped key") from None
 
 
 def unwrap(suite: str, private: bytes, blob: bytes, info: bytes) -> bytes:

@@ -16,9 +16,14 @@ from app.services.vault import Vault
 from app.storage import ledger
 
 _LABELS = {
-    "vault.init": "vault.create", "member.add": "member.add", "key.wrap": "key.grant",
-    "env.add": "env.add", "env.update": "env.policy", "secret.add": "secret.create",
-    "secret.update": "secret.update", "secret.version": "secret.rotate",
+    "vault.init": "vault.create",
+    "member.add": "member.add",
+    "key.wrap": "key.grant",
+    "env.add": "env.add",
+    "env.update": "env.policy",
+    "secret.add": "secret.create",
+    "secret.update": "secret.update",
+    "secret.version": "secret.rotate",
     "secret.delete": "secret.delete",
 }
 
@@ -34,8 +39,17 @@ def entries(vault: Vault) -> Iterator[AuditEntry]:
         actor = handles.get(header.author, header.author)
         for body in bodies:
             event: dict[str, Any] = json.loads(body)
-            yield _entry(vault, row.seq, header.ts, actor, event, handles, env_names,
-                         secret_names, secret_env)
+            yield _entry(
+                vault,
+                row.seq,
+                header.ts,
+                actor,
+                event,
+                handles,
+                env_names,
+                secret_names,
+                secret_env,
+            )
 
 
 def _open(vault: Vault, blob: str, epoch: int, *context: str | int) -> dict[str, Any]:
@@ -50,8 +64,15 @@ def _open(vault: Vault, blob: str, epoch: int, *context: str | int) -> dict[str,
 
 
 def _entry(
-    vault: Vault, seq: int, ts: str, actor: str, e: dict[str, Any], handles: dict[str, str],
-    env_names: dict[str, str], secret_names: dict[str, str], secret_env: dict[str, str],
+    vault: Vault,
+    seq: int,
+    ts: str,
+    actor: str,
+    e: dict[str, Any],
+    handles: dict[str, str],
+    env_names: dict[str, str],
+    secret_names: dict[str, str],
+    secret_env: dict[str, str],
 ) -> AuditEntry:
     kind = e["t"]
     details: dict[str, object] = {}
@@ -78,10 +99,15 @@ def _entry(
         secret = secret_names.get(e["secret"], e["secret"])
         env = env_names.get(secret_env.get(e["secret"], ""), "")
         if kind == "secret.version":
-            info = _open(vault, e["info"], e["info_epoch"], "version-info", e["secret"],
-                         e["version"])
-            details = {"version": e["version"], "reason": info["reason"],
-                       "ticket": info.get("ticket", ""), "fingerprint": info["fingerprint"]}
+            info = _open(
+                vault, e["info"], e["info_epoch"], "version-info", e["secret"], e["version"]
+            )
+            details = {
+                "version": e["version"],
+                "reason": info["reason"],
+                "ticket": info.get("ticket", ""),
+                "fingerprint": info["fingerprint"],
+            }
     elif kind == "audit":
         body = _open(vault, e["body"], e["epoch"], "audit")
         kind = str(body.pop("action"))

@@ -27,8 +27,14 @@ class CommandClipboard:
     paste_cmd: tuple[str, ...]
 
     def copy(self, text: str) -> None:
-        subprocess.run(self.copy_cmd, input=text.encode("utf-8"), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+        subprocess.run(
+            self.copy_cmd,
+            input=text.encode("utf-8"),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=10,
+        )
 
     def paste(self) -> str:
         done = subprocess.run(self.paste_cmd, capture_output=True, check=False, timeout=10)
@@ -44,11 +50,15 @@ def detect() -> CommandClipboard:
         return CommandClipboard("wl-copy", ("wl-copy",), ("wl-paste", "--no-newline"))
     if os.environ.get("DISPLAY"):
         if shutil.which("xclip"):
-            return CommandClipboard("xclip", ("xclip", "-selection", "clipboard", "-in"),
-                                    ("xclip", "-selection", "clipboard", "-out"))
+            return CommandClipboard(
+                "xclip",
+                ("xclip", "-selection", "clipboard", "-in"),
+                ("xclip", "-selection", "clipboard", "-out"),
+            )
         if shutil.which("xsel"):
-            return CommandClipboard("xsel", ("xsel", "--clipboard", "--input"),
-                                    ("xsel", "--clipboard", "--output"))
+            return CommandClipboard(
+                "xsel", ("xsel", "--clipboard", "--input"), ("xsel", "--clipboard", "--output")
+            )
     raise NoClipboard(
         "no clipboard found (needs a desktop session with wl-copy, xclip or xsel); use"
         " `secret get` or `run` instead"

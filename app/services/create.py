@@ -59,8 +59,13 @@ def check_passphrase(passphrase: str) -> None:
 
 
 def new_member(
-    vault_id: str, handle: str, role: str, passphrase: str, secret_key: bytes,
-    params: kdf.KdfParams, suite: str = wrap.HYBRID,
+    vault_id: str,
+    handle: str,
+    role: str,
+    passphrase: str,
+    secret_key: bytes,
+    params: kdf.KdfParams,
+    suite: str = wrap.HYBRID,
 ) -> NewMember:
     member_id = new_id()
     kem = wrap.generate(suite)
@@ -70,22 +75,35 @@ def new_member(
     muk = kdf.member_unlock_key(passphrase, secret_key, params, muk_info(vault_id, member_id))
     sealed = aead.seal(muk, keys.to_bytes(), sealed_keys_context(vault_id, member_id, kdf_dict))
     event = {
-        "t": "member.add", "member": member_id, "handle": handle, "role": role,
-        "kem_suite": kem.suite, "kem_pub": b64e(kem.public), "sign_pub": b64e(sign_public),
-        "kdf": kdf_dict, "sealed": b64e(sealed),
+        "t": "member.add",
+        "member": member_id,
+        "handle": handle,
+        "role": role,
+        "kem_suite": kem.suite,
+        "kem_pub": b64e(kem.public),
+        "sign_pub": b64e(sign_public),
+        "kdf": kdf_dict,
+        "sealed": b64e(sealed),
     }
     return NewMember(member_id, keys, event, kem.public)
 
 
-def wrap_event(vault_id: str, member: NewMember | tuple[str, str, bytes], scope: str,
-               epoch: int, key: bytes) -> dict[str, Any]:
+def wrap_event(
+    vault_id: str, member: NewMember | tuple[str, str, bytes], scope: str, epoch: int, key: bytes
+) -> dict[str, Any]:
     if isinstance(member, NewMember):
         member_id, suite, public = member.id, member.keys.kem_suite, member.kem_public
     else:
         member_id, suite, public = member
     blob = wrap.wrap(suite, public, key, wrap_info(vault_id, member_id, scope, epoch))
-    return {"t": "key.wrap", "member": member_id, "scope": scope, "epoch": epoch,
-            "suite": suite, "blob": b64e(blob)}
+    return {
+        "t": "key.wrap",
+        "member": member_id,
+        "scope": scope,
+        "epoch": epoch,
+        "suite": suite,
+        "blob": b64e(blob),
+    }
 
 
 def env_meta(name: str, policy: Policy) -> dict[str, Any]:
@@ -93,8 +111,14 @@ def env_meta(name: str, policy: Policy) -> dict[str, Any]:
 
 
 def create_vault(
-    published: Path, name: str, handle: str, passphrase: str, *, kdf_seconds: float = 0.5,
-    clock: Clock | None = None, suite: str = wrap.HYBRID,
+    published: Path,
+    name: str,
+    handle: str,
+    passphrase: str,
+    *,
+    kdf_seconds: float = 0.5,
+    clock: Clock | None = None,
+    suite: str = wrap.HYBRID,
 ) -> tuple[Vault, bytes]:
     """Create the vault file; returns the unlocked vault and the owner's new Secret Key."""
     name = name.strip()
@@ -109,8 +133,9 @@ def create_vault(
     clock = clock or SystemClock()
     vault_id = new_id() + new_id()
     secret = secretkey.new()
-    owner = new_member(vault_id, handle, "owner", passphrase, secret, kdf.calibrate(kdf_seconds),
-                       suite)
+    owner = new_member(
+        vault_id, handle, "owner", passphrase, secret, kdf.calibrate(kdf_seconds), suite
+    )
     vault_key = os.urandom(32)
     vault_sealer = aead.Sealer(vault_key)
     events: list[dict[str, Any]] = [
@@ -120,10 +145,20 @@ def create_vault(
     ]
     for position, env_name in enumerate(DEFAULT_ENVIRONMENTS):
         env_id = new_id()
-        meta = vault_sealer.seal(canonical(env_meta(env_name, default_for(env_name))),
-                                 aead.context(vault_id, "env-meta", env_id, 1))
-        events.append({"t": "env.add", "env": env_id, "position": position, "epoch": 1,
-                       "meta": b64e(meta), "meta_epoch": 1})
+        meta = vault_sealer.seal(
+            canonical(env_meta(env_name, default_for(env_name))),
+            aead.context(vault_id, "env-meta", env_id, 1),
+        )
+        events.append(
+            {
+                "t": "env.add",
+                "env": env_id,
+                "position": position,
+                "epoch": 1,
+                "meta": b64e(meta),
+                "meta_epoch": 1,
+            }
+        )
         events.append(wrap_event(vault_id, owner, env_id, 1, os.urandom(32)))
     work = paths.working_copy(vault_id)
     with file_lock(sync.lock_path(vault_id)):
@@ -134,8 +169,11 @@ def create_vault(
             sync.save_pin(conn, vault_id)
         except BaseException:
             conn.close()
-            for leftover in (work, work.with_name(work.name + "-wal"),
-                             work.with_name(work.name + "-shm")):
+            for leftover in (
+                work,
+                work.with_name(work.name + "-wal"),
+                work.with_name(work.name + "-shm"),
+            ):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
             raise
@@ -143,15 +181,18 @@ def create_vault(
     return Vault(published, conn, vault_id, name, member, owner.keys, clock), secret
 
 
-def _write_genesis(conn: Any, vault_id: str, name: str, owner: NewMember,
-                   events: list[dict[str, Any]], ts: str) -> None:
+def _write_genesis(
+    conn: Any, vault_id: str, name: str, owner: NewMember, events: list[dict[str, Any]], ts: str
+) -> None:
     bodies = [canonical(e) for e in events]
     header = build_header(vault_id, [], owner.id, ts, bodies)
     commit_hash = sha256_hex(header)
     signature = sign.Signer(owner.keys.sign_private).sign(signing_message(commit_hash))
     with immediate(conn):
-        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                         [("vault_id", vault_id), ("name", name), ("format", str(FORMAT))])
+        conn.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?)",
+            [("vault_id", vault_id), ("name", name), ("format", str(FORMAT))],
+        )
         ledger.append(conn, CommitRow(1, commit_hash, header, signature), bodies)
         for event in events:
             projection.apply(conn, event, seq=1, author=owner.id, ts=ts)

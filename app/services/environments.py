@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from app.core import names
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, checked
 from app.core.model import Environment
 from app.core.policy import Policy, default_for
 from app.services.create import env_meta, wrap_event
@@ -23,8 +23,15 @@ def list_environments(vault: Vault) -> list[Environment]:
     ):
         data = vault.open_catalog(bytes(meta), meta_epoch, "env-meta", env_id)
         result.append(
-            Environment(env_id, data["name"], position, Policy.from_dict(data["policy"]), epoch,
-                        vault.can_read(env_id), counts.get(env_id, 0))
+            Environment(
+                env_id,
+                data["name"],
+                position,
+                Policy.from_dict(data["policy"]),
+                epoch,
+                vault.can_read(env_id),
+                counts.get(env_id, 0),
+            )
         )
     return result
 
@@ -40,7 +47,7 @@ def find_environment(vault: Vault, name: str) -> Environment:
 
 def add_environment(vault: Vault, name: str, policy: Policy | None = None) -> Environment:
     vault.require_admin()
-    name = names.check_env_name(name)
+    name = checked(names.check_env_name, name)
     existing = list_environments(vault)
     if any(e.name == name for e in existing):
         raise Conflict(f"an environment named {name!r} already exists")
@@ -49,8 +56,14 @@ def add_environment(vault: Vault, name: str, policy: Policy | None = None) -> En
     meta, meta_epoch = vault.seal_catalog(env_meta(name, policy), "env-meta", env_id)
     position = max((e.position for e in existing), default=-1) + 1
     events: list[dict[str, Any]] = [
-        {"t": "env.add", "env": env_id, "position": position, "epoch": 1, "meta": meta,
-         "meta_epoch": meta_epoch}
+        {
+            "t": "env.add",
+            "env": env_id,
+            "position": position,
+            "epoch": 1,
+            "meta": meta,
+            "meta_epoch": meta_epoch,
+        }
     ]
     key = os.urandom(32)
     for member_id, suite, public in _admins(vault):

@@ -6,13 +6,14 @@ their environment's key, bound to (vault, environment, epoch, secret, version).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from app.core import names, providers
-from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
+from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, checked
 from app.core.model import Environment, Secret, SecretMeta, Version
 from app.crypto import aead
 from app.crypto.encoding import b64e
@@ -26,16 +27,25 @@ REASONS = ("created", "scheduled", "exposure", "offboarding", "incident", "updat
 
 def _meta_dict(meta: SecretMeta) -> dict[str, Any]:
     return {
-        "name": meta.name, "env_var": meta.env_var, "provider": meta.provider,
-        "owner": meta.owner, "tags": list(meta.tags), "notes": meta.notes,
+        "name": meta.name,
+        "env_var": meta.env_var,
+        "provider": meta.provider,
+        "owner": meta.owner,
+        "tags": list(meta.tags),
+        "notes": meta.notes,
         "rotation_days": meta.rotation_days,
     }
 
 
 def _meta_from(data: dict[str, Any]) -> SecretMeta:
     return SecretMeta(
-        data["name"], data["env_var"], data.get("provider", ""), data.get("owner", ""),
-        tuple(data.get("tags", ())), data.get("notes", ""), data.get("rotation_days"),
+        data["name"],
+        data["env_var"],
+        data.get("provider", ""),
+        data.get("owner", ""),
+        tuple(data.get("tags", ())),
+        data.get("notes", ""),
+        data.get("rotation_days"),
     )
 
 
@@ -51,7 +61,10 @@ def check_value(value: str) -> str:
 
 def list_secrets(vault: Vault, env_name: str | None = None) -> list[Secret]:
     envs = {e.id: e for e in list_environments(vault)}
-    query = "SELECT id, env_id, meta, meta_epoch, version, created_at, updated_at, rotated_at FROM secrets"
+    query = (
+        "SELECT id, env_id, meta, meta_epoch, version, created_at, updated_at, rotated_at"
+        " FROM secrets"
+    )
     args: tuple[str, ...] = ()
     if env_name is not None:
         query += " WHERE env_id = ?"
@@ -65,18 +78,25 @@ def list_secrets(vault: Vault, env_name: str | None = None) -> list[Secret]:
             meta_epoch, vault.sealer("vault", meta_epoch)
         )
         try:
-            plain = sealer.open(
-                meta, aead.context(vault.vault_id, "secret-meta", sid, meta_epoch)
-            )
+            plain = sealer.open(meta, aead.context(vault.vault_id, "secret-meta", sid, meta_epoch))
         except DecryptError:
-            raise IntegrityFailure("a secret's record failed to decrypt: the file was altered") from None
-        import json
-
+            raise IntegrityFailure(
+                "a secret's record failed to decrypt: the file was altered"
+            ) from None
         meta_obj = _meta_from(json.loads(plain))
         env = envs[env_id]
         result.append(
-            Secret(sid, env_id, env.name, meta_obj, version, created, updated, rotated,
-                   meta_obj.rotation_days or env.policy.rotation_days)
+            Secret(
+                sid,
+                env_id,
+                env.name,
+                meta_obj,
+                version,
+                created,
+                updated,
+                rotated,
+                meta_obj.rotation_days or env.policy.rotation_days,
+            )
         )
     order = {e.id: e.position for e in envs.values()}
     result.sort(key=lambda s: (order[s.env_id], s.name.casefold(), s.id))
@@ -103,10 +123,17 @@ def _check_unique(vault: Vault, env: Environment, meta: SecretMeta, skip: str | 
 
 
 def build_meta(
-    name: str, value: str | None, *, env_var: str | None = None, provider: str | None = None,
-    owner: str = "", tags: Iterable[str] = (), notes: str = "", rotation_days: int | None = None,
+    name: str,
+    value: str | None,
+    *,
+    env_var: str | None = None,
+    provider: str | None = None,
+    owner: str = "",
+    tags: Iterable[str] = (),
+    notes: str = "",
+    rotation_days: int | None = None,
 ) -> SecretMeta:
-    name = names.check_secret_name(name)
+    name = checked(names.check_secret_name, name)
     found = None
     if provider:
         found = providers.by_id(provider)
@@ -116,7 +143,7 @@ def build_meta(
     elif value is not None:
         found = providers.recognise(value) or providers.guess_from_name(name)
     if env_var:
-        env_var = names.check_env_var(env_var)
+        env_var = checked(names.check_env_var, env_var)
     else:
         env_var = found.env_var if found and found.id != "generic" else names.suggest_env_var(name)
     if rotation_days is not None and not 1 <= rotation_days <= 3650:
@@ -124,12 +151,18 @@ def build_meta(
     clean_tags = tuple(sorted({t.strip() for t in tags if t.strip()}))
     if len(notes) > 10_000:
         raise InvalidInput("notes are limited to 10,000 characters")
-    return SecretMeta(name, env_var, found.id if found else "", owner.strip(), clean_tags,
-                      notes, rotation_days)
+    return SecretMeta(
+        name, env_var, found.id if found else "", owner.strip(), clean_tags, notes, rotation_days
+    )
 
 
 def _version_events(
-    vault: Vault, env: Environment, secret_id: str, version: int, value: str, reason: str,
+    vault: Vault,
+    env: Environment,
+    secret_id: str,
+    version: int,
+    value: str,
+    reason: str,
     ticket: str,
 ) -> dict[str, Any]:
     value_blob = vault.sealer(env.id, env.epoch).seal(
@@ -138,8 +171,14 @@ def _version_events(
     )
     info = {"reason": reason, "ticket": ticket, "fingerprint": providers.fingerprint(value)}
     info_blob, info_epoch = vault.seal_catalog(info, "version-info", secret_id, version)
-    return {"secret": secret_id, "version": version, "epoch": env.epoch,
-            "value": b64e(value_blob), "info": info_blob, "info_epoch": info_epoch}
+    return {
+        "secret": secret_id,
+        "version": version,
+        "epoch": env.epoch,
+        "value": b64e(value_blob),
+        "info": info_blob,
+        "info_epoch": info_epoch,
+    }
 
 
 def _add_event(vault: Vault, env: Environment, meta: SecretMeta, value: str) -> dict[str, Any]:
@@ -168,14 +207,19 @@ def add_secret(vault: Vault, env_name: str, name: str, value: str, **fields: Any
     return find_secret(vault, env.name, meta.name)
 
 
-def update_secret(vault: Vault, env_name: str, name: str, **changes: Any) -> Secret:
+def update_secret(
+    vault: Vault, env_name: str, name: str, *, new_name: str | None = None, **changes: Any
+) -> Secret:
+    """Change metadata: new_name, env_var, provider, owner, tags, notes, rotation_days."""
     env = _writable(vault, env_name)
     secret = find_secret(vault, env_name, name)
     clean = {k: v for k, v in changes.items() if v is not None}
+    if new_name is not None:
+        clean["name"] = new_name
     if "name" in clean:
-        clean["name"] = names.check_secret_name(clean["name"])
+        clean["name"] = checked(names.check_secret_name, clean["name"])
     if "env_var" in clean:
-        clean["env_var"] = names.check_env_var(clean["env_var"])
+        clean["env_var"] = checked(names.check_env_var, clean["env_var"])
     if "provider" in clean and clean["provider"]:
         found = providers.by_id(clean["provider"])
         if found is None:
@@ -205,8 +249,11 @@ def rotate_secret(
     if value == reveal(vault, env_name, name, channel=None):
         raise InvalidInput("the new value is the same as the current one")
     event = {"t": "secret.version"}
-    event.update(_version_events(vault, env, secret.id, secret.version + 1, value, reason,
-                                 ticket.strip()[:200]))
+    event.update(
+        _version_events(
+            vault, env, secret.id, secret.version + 1, value, reason, ticket.strip()[:200]
+        )
+    )
     vault.commit([event])
     return find_secret(vault, env.name, name)
 
@@ -256,8 +303,18 @@ def reveal(
     value = _decrypt_value(vault, secret, version or secret.version)
     if channel is not None:
         action = "secret.copy" if channel == "copy" else "secret.reveal"
-        vault.commit([audit_event(vault, action, env=env.id, secret=secret.id,
-                                  version=version or secret.version, channel=channel)])
+        vault.commit(
+            [
+                audit_event(
+                    vault,
+                    action,
+                    env=env.id,
+                    secret=secret.id,
+                    version=version or secret.version,
+                    channel=channel,
+                )
+            ]
+        )
     return value
 
 
@@ -271,9 +328,17 @@ def history(vault: Vault, env_name: str, name: str) -> list[Version]:
         (secret.id,),
     ):
         data = vault.open_catalog(bytes(info), info_epoch, "version-info", secret.id, version)
-        result.append(Version(version, created, handles.get(author, author), data["reason"],
-                              data.get("ticket", ""), data["fingerprint"],
-                              version == secret.version))
+        result.append(
+            Version(
+                version,
+                created,
+                handles.get(author, author),
+                data["reason"],
+                data.get("ticket", ""),
+                data["fingerprint"],
+                version == secret.version,
+            )
+        )
     return result
 
 
@@ -301,8 +366,17 @@ def import_dotenv(
                 counts["skipped"] += 1
                 continue
             event = {"t": "secret.version"}
-            event.update(_version_events(vault, env, current.id, current.version + 1,
-                                         check_value(value), "update", "import"))
+            event.update(
+                _version_events(
+                    vault,
+                    env,
+                    current.id,
+                    current.version + 1,
+                    check_value(value),
+                    "update",
+                    "import",
+                )
+            )
             events.append(event)
             counts["updated"] += 1
             continue
@@ -325,6 +399,15 @@ def run_environment(vault: Vault, env_name: str, program: str) -> dict[str, str]
         raise NotPermitted(f"you have no access to {env.name}")
     secrets = list_secrets(vault, env.name)
     values = {s.meta.env_var: _decrypt_value(vault, s, s.version) for s in secrets}
-    vault.commit([audit_event(vault, "env.run", env=env.id, program=os.path.basename(program),
-                              secrets=sorted(s.id for s in secrets))])
+    vault.commit(
+        [
+            audit_event(
+                vault,
+                "env.run",
+                env=env.id,
+                program=os.path.basename(program),
+                secrets=sorted(s.id for s in secrets),
+            )
+        ]
+    )
     return values

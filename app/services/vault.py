@@ -53,8 +53,11 @@ class MemberKeys:
 
     def to_bytes(self) -> bytes:
         return canonical(
-            {"kem_suite": self.kem_suite, "kem": b64e(self.kem_private),
-             "sign": b64e(self.sign_private)}
+            {
+                "kem_suite": self.kem_suite,
+                "kem": b64e(self.kem_private),
+                "sign": b64e(self.sign_private),
+            }
         )
 
     @classmethod
@@ -69,8 +72,14 @@ class Vault:
     """An unlocked vault. Holds key material in memory until `lock()`."""
 
     def __init__(
-        self, published: Path, conn: sqlite3.Connection, vault_id: str, name: str,
-        member: Member, keys: MemberKeys, clock: Clock,
+        self,
+        published: Path,
+        conn: sqlite3.Connection,
+        vault_id: str,
+        name: str,
+        member: Member,
+        keys: MemberKeys,
+        clock: Clock,
     ) -> None:
         self.published = published
         self.conn = conn
@@ -86,7 +95,11 @@ class Vault:
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def unlock(
-        cls, published: Path, handle: str | None, passphrase: str, secret_key: bytes | None,
+        cls,
+        published: Path,
+        handle: str | None,
+        passphrase: str,
+        secret_key: bytes | None,
         clock: Clock | None = None,
     ) -> Vault:
         vault_id, name = sync.read_identity(published)
@@ -109,8 +122,9 @@ class Vault:
                     f"no Secret Key for {m_handle} in the OS keychain; pass --secret-key-file"
                     " PATH or set KEYLEDGER_SECRET_KEY_FILE"
                 )
-            keys = open_member_keys(vault_id, member_id, kdf_text, bytes(sealed), passphrase,
-                                    secret_key)
+            keys = open_member_keys(
+                vault_id, member_id, kdf_text, bytes(sealed), passphrase, secret_key
+            )
             member = Member(member_id, m_handle, role, status)
             return cls(published, conn, vault_id, name, member, keys, clock or SystemClock())
         except BaseException:
@@ -146,8 +160,12 @@ class Vault:
         if row[0] != self._keys.kem_suite:
             raise IntegrityFailure("a key was wrapped with a suite that does not match yours")
         try:
-            key = wrap.unwrap(row[0], self._keys.kem_private, bytes(row[1]),
-                              wrap_info(self.vault_id, self.member.id, scope, epoch))
+            key = wrap.unwrap(
+                row[0],
+                self._keys.kem_private,
+                bytes(row[1]),
+                wrap_info(self.vault_id, self.member.id, scope, epoch),
+            )
         except DecryptError:
             raise IntegrityFailure("a wrapped key failed to open: the file was altered") from None
         sealer = aead.Sealer(key)
@@ -184,7 +202,9 @@ class Vault:
                 blob, aead.context(self.vault_id, *context, epoch)
             )
         except DecryptError:
-            raise IntegrityFailure("a catalog record failed to decrypt: the file was altered") from None
+            raise IntegrityFailure(
+                "a catalog record failed to decrypt: the file was altered"
+            ) from None
         data: dict[str, Any] = json.loads(plain)
         return data
 
@@ -207,8 +227,12 @@ class Vault:
                 ts = iso(self.clock.now())
                 header = build_header(self.vault_id, [head.hash], self.member.id, ts, bodies)
                 commit_hash = sha256_hex(header)
-                row = CommitRow(head.seq + 1, commit_hash, header,
-                                self._signer.sign(signing_message(commit_hash)))
+                row = CommitRow(
+                    head.seq + 1,
+                    commit_hash,
+                    header,
+                    self._signer.sign(signing_message(commit_hash)),
+                )
                 ledger.append(self.conn, row, bodies)
                 for event in events:
                     projection.apply(self.conn, event, seq=row.seq, author=self.member.id, ts=ts)
@@ -243,7 +267,11 @@ def resolve_member(conn: sqlite3.Connection, vault_id: str, handle: str | None) 
 
 
 def open_member_keys(
-    vault_id: str, member_id: str, kdf_text: str, sealed: bytes, passphrase: str,
+    vault_id: str,
+    member_id: str,
+    kdf_text: str,
+    sealed: bytes,
+    passphrase: str,
     secret_key: bytes,
 ) -> MemberKeys:
     import json

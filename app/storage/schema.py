@@ -93,13 +93,19 @@ MIGRATIONS: dict[int, str] = {0: _V1}
 def create_or_migrate(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     while version < SCHEMA_VERSION:
-        conn.executescript("BEGIN;" + MIGRATIONS[version] + f"PRAGMA user_version={version + 1};"
-                           + f"PRAGMA application_id={APPLICATION_ID}; COMMIT;")
+        conn.executescript(
+            "BEGIN;"
+            + MIGRATIONS[version]
+            + f"PRAGMA user_version={version + 1};"
+            + f"PRAGMA application_id={APPLICATION_ID}; COMMIT;"
+        )
         version += 1
 
 
 def projection_schema() -> str:
     """DDL of the projection tables alone, for rebuilding them in memory."""
     statements = [s.strip() for s in _V1.split(";") if s.strip()]
-    keep = [s for s in statements if any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)]
+    keep = [
+        s for s in statements if any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)
+    ]
     return ";\n".join(keep) + ";"

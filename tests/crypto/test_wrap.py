@@ -187,13 +187,6 @@ def test_malformed_private_key_raises_decrypt_error(suite: str, cut: int) -> Non
 
 
 @suites
-@pytest.mark.xfail(
-    raises=ValueError,
-    strict=True,
-    reason="BUG: wrap() only converts ValueError from public-key parsing; the low-order X25519 "
-    "point (all zeros) passes parsing and HPKE encrypt then raises a bare ValueError "
-    "('Error computing shared key.') instead of DecryptError",
-)
 def test_low_order_x25519_public_key_raises_decrypt_error(suite: str) -> None:
     public = PAIRS[suite].public
     low_order = public[:-32] + bytes(32)

@@ -25,8 +25,9 @@ def vault_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def created(vault_path: Path, clock: FixedClock) -> Iterator[tuple[Vault, bytes]]:
     vault_path.parent.mkdir()
-    vault, key = create_vault(vault_path, "Acme AI", "alice", PASSPHRASE, kdf_seconds=0,
-                              clock=clock)
+    vault, key = create_vault(
+        vault_path, "Acme AI", "alice", PASSPHRASE, kdf_seconds=0, clock=clock
+    )
     yield vault, key
     vault.lock()
 
