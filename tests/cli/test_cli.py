@@ -285,3 +285,51 @@ def test_values_are_never_taken_from_arguments():
 
     names = {p.name for p in params(group)}
     assert not names & {"value", "password", "passphrase", "secret"}
+
+
+class FakeBoard:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.text = "what the user had"
+        self.copies: list[str] = []
+
+    def copy(self, text: str) -> None:
+        self.copies.append(text)
+        self.text = text
+
+    def paste(self) -> str:
+        return self.text
+
+
+def test_copy_puts_the_value_on_the_clipboard_then_clears_it(cli: Cli, monkeypatch):
+    from app.services import clipboard
+
+    board = FakeBoard()
+    monkeypatch.setattr(clipboard, "detect", lambda: board)
+    cli.v("secret", "add", "dev", "k1", stdin="value-for-k1-xyz")
+    result = cli.v("secret", "copy", "dev", "k1", "--timeout", "1")
+    assert result.code == 0
+    assert board.copies == ["value-for-k1-xyz", ""]
+    assert "Clipboard cleared." in result.err
+    entries = json.loads(cli.v("audit", "list", "--json").out)
+    assert entries[-1]["action"] == "secret.copy"
+
+
+def test_copy_leaves_what_the_user_copied_meanwhile(monkeypatch):
+    from app.services import clipboard
+
+    board = FakeBoard()
+    board.copy("our secret value")
+    monkeypatch.setattr(clipboard.time, "sleep", lambda _s: board.copy("the user's own text"))
+    assert clipboard.hold_then_clear(board, "our secret value", 0.01) is False
+    assert board.text == "the user's own text"
+
+
+def test_copy_without_a_clipboard_is_a_clear_error(cli: Cli, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    cli.v("secret", "add", "dev", "k1", stdin="value-for-k1-xyz")
+    result = cli.v("secret", "copy", "dev", "k1")
+    assert result.code == 1
+    assert "no clipboard found" in one_line(result.err)
