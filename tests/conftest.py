@@ -40,6 +40,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Memory
         if name.startswith("KEYLEDGER_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KEYLEDGER_CONFIG_DIR", str(tmp_path / "config"))
     backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)

@@ -28,7 +28,7 @@ class Options:
 
 
 def fail(error: KeyLedgerError) -> NoReturn:
-    click.echo(f"keyledger: {error}", err=True)
+    click.echo(f"keyledger: {' '.join(str(error).split())}", err=True)
     sys.exit(error.exit_code)
 
 

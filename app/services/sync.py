@@ -15,7 +15,7 @@ from pathlib import Path
 from app.core.errors import IntegrityFailure, NotFound
 from app.core.ledger import check_commit
 from app.services import keychain, paths
-from app.services.verify import meta, state_from_projection, verify
+from app.services.verify import meta, one_line, state_from_projection, verify
 from app.storage import ledger, projection
 from app.storage.db import StorageError, file_lock, immediate, open_published, open_working
 from app.storage.publish import FaultHook, publish
@@ -28,8 +28,8 @@ def read_identity(published: Path) -> tuple[str, str]:
     conn = _open_published(published)
     try:
         return meta(conn, "vault_id"), meta(conn, "name")
-    except sqlite3.DatabaseError as exc:
-        raise IntegrityFailure(f"{published.name} is damaged ({exc})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise IntegrityFailure(f"{published.name} is damaged ({one_line(exc)})") from None
     finally:
         conn.close()
 
@@ -38,7 +38,7 @@ def _open_published(published: Path) -> sqlite3.Connection:
     try:
         return open_published(published)
     except StorageError as exc:
-        raise IntegrityFailure(str(exc)) from None
+        raise IntegrityFailure(one_line(exc)) from None
 
 
 def lock_path(vault_id: str) -> Path:
@@ -55,17 +55,23 @@ def open_working_copy(published: Path, vault_id: str) -> sqlite3.Connection:
         try:
             conn = open_working(work)
         except StorageError as exc:
-            raise IntegrityFailure(f"this laptop's working copy is damaged: {exc}") from None
+            raise IntegrityFailure(
+                f"this laptop's working copy is damaged: {one_line(exc)}"
+            ) from None
         try:
             catch_up(conn, pub, published)
         except BaseException:
             conn.close()
             raise
-    except sqlite3.DatabaseError as exc:
-        raise IntegrityFailure(f"{published.name} is damaged ({exc})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise IntegrityFailure(f"{published.name} is damaged ({one_line(exc)})") from None
     finally:
         pub.close()
-    check_pin(conn, vault_id)
+    try:
+        check_pin(conn, vault_id)
+    except BaseException:
+        conn.close()
+        raise
     save_pin(conn, vault_id)
     return conn
 

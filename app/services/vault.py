@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from app.core.clock import Clock, SystemClock, iso
-from app.core.errors import AuthFailed, IntegrityFailure, InvalidInput, NotFound, NotPermitted
+from app.core.errors import (
+    AuthFailed,
+    IntegrityFailure,
+    InvalidInput,
+    KeyLedgerError,
+    NotFound,
+    NotPermitted,
+)
 from app.core.ledger import build_header, signing_message
 from app.core.model import Member
 from app.crypto import aead, wrap
@@ -27,6 +34,10 @@ from app.storage import ledger, projection
 from app.storage.db import file_lock, immediate
 from app.storage.ledger import CommitRow
 from app.storage.publish import FaultHook
+
+
+class PublishFailed(KeyLedgerError):
+    """The change is in the working copy; the shared file could not be replaced yet."""
 
 
 def new_id() -> str:
@@ -236,8 +247,14 @@ class Vault:
                 ledger.append(self.conn, row, bodies)
                 for event in events:
                     projection.apply(self.conn, event, seq=row.seq, author=self.member.id, ts=ts)
-            sync.publish_working_copy(self.conn, self.published, self.fault)
             sync.save_pin(self.conn, self.vault_id)
+            try:
+                sync.publish_working_copy(self.conn, self.published, self.fault)
+            except OSError as exc:
+                raise PublishFailed(
+                    f"saved on this laptop, but writing {self.published.name} failed"
+                    f" ({exc.strerror or exc}); it is published the next time the vault opens"
+                ) from None
         return commit_hash
 
     def require_writer(self) -> None:

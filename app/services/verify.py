@@ -13,7 +13,7 @@ from app.core.errors import IntegrityFailure
 from app.core.ledger import LedgerState, MemberRights, check_commit
 from app.core.model import VerifyReport
 from app.storage import ledger, projection
-from app.storage.schema import PROJECTION_TABLES, projection_schema
+from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
 Progress = Callable[[int, int], None]
 
@@ -27,9 +27,37 @@ def meta(conn: sqlite3.Connection, key: str) -> str:
 
 def verify(conn: sqlite3.Connection, progress: Progress | None = None) -> VerifyReport:
     try:
+        check_structure(conn)
         return _verify(conn, progress)
-    except sqlite3.DatabaseError as exc:
-        raise IntegrityFailure(f"the vault file is damaged ({exc})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise IntegrityFailure(f"the vault file is damaged ({one_line(exc)})") from None
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def _expected_schema() -> list[tuple[str, str, str, str | None]]:
+    reference = sqlite3.connect(":memory:", isolation_level=None)
+    create_or_migrate(reference)
+    rows = _schema(reference)
+    reference.close()
+    return rows
+
+
+def _schema(conn: sqlite3.Connection) -> list[tuple[str, str, str, str | None]]:
+    return conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    ).fetchall()
+
+
+def check_structure(conn: sqlite3.Connection) -> None:
+    """The file's tables are exactly ours, and SQLite finds its pages and indexes consistent."""
+    if _schema(conn) != _expected_schema():
+        raise IntegrityFailure("the vault file's table definitions were changed")
+    problems = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
+    if problems != "ok":
+        raise IntegrityFailure(f"the vault file is damaged ({' '.join(problems.split())[:120]})")
 
 
 def _verify(conn: sqlite3.Connection, progress: Progress | None) -> VerifyReport:

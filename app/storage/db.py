@@ -34,7 +34,10 @@ def open_working(path: Path, *, create: bool = False) -> sqlite3.Connection:
         raise StorageError(f"no working copy at {path}")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _private_file(path)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    # Opened by the unlock worker thread, then used by one thread at a time (the GUI thread).
+    conn = sqlite3.connect(
+        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA secure_delete=ON")

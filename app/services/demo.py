@@ -1,0 +1,128 @@
+"""A realistic demo team vault: three environments, ~40 keys, due and overdue rotations.
+
+Every value is synthetic (random characters behind real provider prefixes). The demo's
+passphrase is public by design and shown on the unlock screen for this vault only.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.core.clock import FixedClock
+from app.crypto import secretkey
+from app.services import keychain, paths
+from app.services.create import create_vault
+from app.services.secrets import add_secret, reveal, rotate_secret
+
+PASSPHRASE = "demo-passphrase-acme"  # noqa: S105 - public by design, shown on screen
+HANDLE = "alice"
+
+# (provider prefix, length of the random part, name, owner, tags)
+_KEYS = [
+    ("sk-proj-", 48, "OpenAI", "alice", ("llm",)),
+    ("sk-ant-api03-", 60, "Anthropic", "bob", ("llm",)),
+    ("AIza", 35, "Gemini", "carol", ("llm",)),
+    ("gsk_", 52, "Groq", "bob", ("llm", "fast")),
+    ("", 32, "Mistral", "alice", ("llm",)),
+    ("", 40, "Cohere", "dave", ("llm", "embeddings")),
+    ("xai-", 64, "xAI Grok", "carol", ("llm",)),
+    ("pplx-", 48, "Perplexity", "dave", ("search",)),
+    ("hf_", 34, "Hugging Face", "alice", ("models",)),
+    ("r8_", 37, "Replicate", "bob", ("images",)),
+    ("sk-or-v1-", 64, "OpenRouter", "carol", ("llm", "router")),
+    ("", 64, "Together", "dave", ("llm",)),
+    ("ghp_", 36, "GitHub deploy", "alice", ("ci",)),
+    ("AKIA", 16, "AWS access key", "bob", ("cloud",)),
+]
+_ENV_ROTATIONS = {"dev": (180, 60), "staging": (120, 45), "prod": (90, 30)}
+
+
+def demo_path() -> Path:
+    return paths.data_dir() / "demo" / "acme-demo.kl"
+
+
+def secret_key_path() -> Path:
+    return demo_path().with_name("demo-secret-key.txt")
+
+
+def _value(rng: random.Random, prefix: str, length: int) -> str:
+    alphabet = string.ascii_letters + string.digits
+    if prefix == "AKIA":
+        alphabet = string.ascii_uppercase + string.digits
+    return prefix + "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def ensure_demo(now: datetime | None = None) -> Path:
+    """Create the demo vault if it does not exist yet; returns its path."""
+    path = demo_path()
+    if path.exists() and secret_key_path().exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in (path, secret_key_path()):
+        stale.unlink(missing_ok=True)
+    now = now or datetime.now(UTC)
+    rng = random.Random(2026)  # noqa: S311 - synthetic demo data, not a secret
+    clock = FixedClock(now - timedelta(days=125))
+    vault, key = create_vault(
+        path, "Acme AI (demo)", HANDLE, PASSPHRASE, kdf_seconds=0, clock=clock
+    )
+    try:
+        keychain.write_secret_key_file(secret_key_path(), secretkey.format_key(key) + "\n")
+        if keychain.available():
+            keychain.store_secret_key(vault.vault_id, vault.member.id, key)
+        _fill(vault, clock, rng, now)
+    finally:
+        vault.lock()
+    return path
+
+
+def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -> None:
+    from app.services.vault import Vault
+
+    assert isinstance(vault, Vault)
+    added: list[tuple[str, str]] = []
+    for env in ("dev", "staging", "prod"):
+        period, spread = _ENV_ROTATIONS[env]
+        picks = [k for k in _KEYS if env != "staging" or rng.random() < 0.7]
+        clock.advance(days=3)
+        for prefix, length, name, owner, tags in picks:
+            clock.advance(hours=rng.randint(1, 30))
+            label = f"{name} {env}"
+            add_secret(
+                vault,
+                env,
+                label,
+                _value(rng, prefix, length),
+                owner=owner,
+                tags=tags,
+                notes=f"Team key for {name} in {env}.",
+                provider=_provider_hint(name),
+            )
+            added.append((env, label))
+    # rotations spread over the last months: some recent, some overdue
+    for env, label in rng.sample(added, 16):
+        days_back = rng.randint(3, _ENV_ROTATIONS[env][0] - 3)
+        target = now - timedelta(days=days_back)
+        if target > clock.now():
+            clock.advance(seconds=(target - clock.now()).total_seconds())
+        current = reveal(vault, env, label, channel=None)
+        prefix = next((k[0] for k in _KEYS if label.startswith(k[2])), "")
+        new = _value(rng, prefix, max(16, len(current) - len(prefix)))
+        rotate_secret(
+            vault,
+            env,
+            label,
+            new,
+            rng.choice(["scheduled", "scheduled", "exposure"]),
+            f"CHG-{rng.randint(100, 999)}",
+        )
+    if clock.now() < now:
+        clock.advance(seconds=(now - clock.now()).total_seconds())
+    reveal(vault, "dev", "OpenAI dev", channel="copy")
+
+
+def _provider_hint(name: str) -> str | None:
+    return {"Mistral": "mistral", "Cohere": "cohere", "Together": "together"}.get(name)
