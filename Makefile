@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/keyledger --help
+	$(BIN)/keyledger demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench

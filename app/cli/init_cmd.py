@@ -9,22 +9,6 @@ import click
 from app.cli.context import Options, read_passphrase
 
 
-def emergency_kit(vault_name: str, vault_path: Path, handle: str, secret_key_text: str) -> str:
-    return "\n".join(
-        [
-            "KeyLedger Emergency Kit",
-            "=======================",
-            f"Vault:       {vault_name}",
-            f"File:        {vault_path}",
-            f"Member:      {handle}",
-            f"Secret Key:  {secret_key_text}",
-            "",
-            "Print this or store it offline. Your passphrase and this Secret Key together open the",
-            "vault; nobody can recover either for you. This is the only time the key is shown.",
-        ]
-    )
-
-
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--name", required=True, help="The vault's display name, e.g. 'Acme AI'.")
@@ -49,7 +33,7 @@ def init(
     """Create a team vault at PATH with dev, staging and prod."""
     from app.crypto import secretkey
     from app.services import keychain
-    from app.services.create import check_handle, check_passphrase, create_vault
+    from app.services.create import check_handle, check_passphrase, create_vault, emergency_kit
 
     check_handle(handle)
     if kit_file is None and not keychain.available():

@@ -24,7 +24,8 @@ Exit codes:
   6  locked out"""
 
 
-@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(epilog=EXIT_CODES, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="keyledger")
 @click.option(
     "--vault",
@@ -57,8 +58,23 @@ def cli(
     passphrase_file: Path | None,
     secret_key_file: Path | None,
 ) -> None:
-    """KeyLedger: the team key vault with a signed audit ledger."""
+    """KeyLedger: the team key vault with a signed audit ledger.
+
+    Without a command, opens the desktop console (on --vault if given).
+    """
     ctx.obj = Options(vault, member, passphrase_file, secret_key_file)
+    if ctx.invoked_subcommand is None:
+        from app.ui.app import run
+
+        sys.exit(run(vault))
+
+
+@click.command()
+def demo() -> None:
+    """Create the demo team vault (if needed) and open it in the console."""
+    from app.ui.app import run
+
+    sys.exit(run(demo=True))
 
 
 def _register() -> None:
@@ -71,6 +87,7 @@ def _register() -> None:
     cli.add_command(run_cmd.run)
     cli.add_command(audit_cmd.verify)
     cli.add_command(audit_cmd.audit)
+    cli.add_command(demo)
 
 
 _register()

@@ -43,6 +43,22 @@ class NewMember:
     kem_public: bytes
 
 
+def emergency_kit(vault_name: str, vault_path: Path, handle: str, secret_key_text: str) -> str:
+    return "\n".join(
+        [
+            "KeyLedger Emergency Kit",
+            "=======================",
+            f"Vault:       {vault_name}",
+            f"File:        {vault_path}",
+            f"Member:      {handle}",
+            f"Secret Key:  {secret_key_text}",
+            "",
+            "Print this or store it offline. Your passphrase and this Secret Key together open the",
+            "vault; nobody can recover either for you. This is the only time the key is shown.",
+        ]
+    )
+
+
 def check_handle(handle: str) -> str:
     handle = handle.strip()
     if not re.fullmatch(r"[a-z][a-z0-9._-]{0,31}", handle):

@@ -1,0 +1,1 @@
+"""The PySide6 desktop console: views, dialogs, models and the Qt adapters."""

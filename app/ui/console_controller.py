@@ -1,0 +1,323 @@
+"""Connects the console page to the services: load, select, reveal, copy, add, edit, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.core import providers
+from app.core.errors import KeyLedgerError
+from app.core.model import Environment, Secret
+from app.services import secrets as secret_service
+from app.services.environments import list_environments
+from app.services.session import Session
+from app.services.settings import Settings
+from app.services.vault import Vault
+from app.ui.clipboard import ClipboardService
+from app.ui.models.secrets_model import Column, Role
+from app.ui.views.console import ConsolePage
+
+ActionFactory = Callable[[str, str, object], QAction]
+
+
+class ConsoleController(QObject):
+    """Signals:
+    message(str): a short note for the status bar.
+    """
+
+    message = Signal(str)
+
+    def __init__(
+        self,
+        page: ConsolePage,
+        session: Session,
+        clipboard: ClipboardService,
+        settings: Settings,
+        window: QWidget,
+    ) -> None:
+        super().__init__(window)
+        self.page, self.session, self.clipboard = page, session, clipboard
+        self.settings, self.window = settings, window
+        self.envs: list[Environment] = []
+        self.all_secrets: list[Secret] = []
+        self.env_id: str | None = None
+        self.selected_id: str | None = None
+        page.env_view.selectionModel().selectionChanged.connect(self._on_env_selection_changed)
+        page.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        page.secrets.modelReset.connect(self._on_secrets_model_reset)
+        page.filter.textChanged.connect(self._on_filter_text_changed)
+        page.add_requested.connect(self.add_secret)
+        page.detail.reveal_toggled.connect(self._on_detail_reveal_toggled)
+        page.detail.copy_requested.connect(self.copy_secret)
+        page.detail.edit_requested.connect(self.edit_secret)
+        page.detail.delete_requested.connect(self.delete_secret)
+        page.table.doubleClicked.connect(self._on_table_double_clicked)
+
+    def make_actions(self, action: ActionFactory) -> None:
+        action(self.tr("Find"), "Ctrl+F", self._focus_filter)
+        action(self.tr("Add secret"), "Ctrl+N", self.add_secret)
+        action(self.tr("Edit secret"), "Ctrl+E", self.edit_secret)
+        action(self.tr("Delete secret"), "Delete", self.delete_secret)
+        action(self.tr("Copy value"), "Ctrl+Shift+C", self.copy_secret)
+        action(self.tr("Reveal value"), "Ctrl+R", self._toggle_reveal)
+
+    @property
+    def vault(self) -> Vault | None:
+        return self.session.vault
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+        self.envs = list_environments(vault)
+        self.all_secrets = secret_service.list_secrets(vault)
+        page = self.page
+        page.environments.set_environments(self.envs)
+        row = page.environments.row_of(self.env_id)
+        page.env_view.selectRow(max(row, 0))
+        self._show_env()
+
+    def unload(self) -> None:
+        self.page.secrets.set_secrets([], self.session.clock.now())
+        self.page.environments.set_environments([])
+        self.page.detail.show_secret(None)
+        self.all_secrets = []
+
+    def _show_env(self) -> None:
+        shown = [s for s in self.all_secrets if self.env_id in (None, s.env_id)]
+        self.page.secrets.set_secrets(shown, self.session.clock.now())
+        self.page.secrets.set_filter(self.page.filter.text())
+        env = self._env()
+        banner = ""
+        if env is not None and env.policy.step_up != "none":
+            banner = self.tr(
+                "%s asks for a %s code before its keys open; this version does not"
+                " enforce that yet."
+            ) % (env.name, env.policy.step_up.upper())
+        self.page.step_up_banner.setText(banner)
+        self.page.step_up_banner.setVisible(bool(banner))
+        self._restore_selection()
+
+    def _env(self) -> Environment | None:
+        return next((e for e in self.envs if e.id == self.env_id), None)
+
+    def _restore_selection(self) -> None:
+        index = self.page.secrets.index_of(self.selected_id) if self.selected_id else None
+        if index is not None and index.isValid():
+            self.page.table.selectRow(index.row())
+        else:
+            self._show_detail(None)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        model = self.page.secrets
+        self.page.count.setText(
+            self.tr("%d of %d secrets") % (model.shown_count, model.total_count)
+        )
+
+    @Slot()
+    def _on_secrets_model_reset(self) -> None:
+        self._update_count()
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_env_selection_changed(self, *_: object) -> None:
+        rows = self.page.env_view.selectionModel().selectedRows()
+        env = self.page.environments.env_at(rows[0].row()) if rows else None
+        self.env_id = env.id if env else None
+        self._show_env()
+
+    @Slot(str)
+    def _on_filter_text_changed(self, text: str) -> None:
+        self.page.secrets.set_filter(text)
+        self._restore_selection()
+
+    @Slot()
+    def _focus_filter(self) -> None:
+        self.page.filter.setFocus()
+        self.page.filter.selectAll()
+
+    # -- the selected secret -------------------------------------------------------------
+    def current(self) -> Secret | None:
+        return next((s for s in self.all_secrets if s.id == self.selected_id), None)
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_table_selection_changed(self, *_: object) -> None:
+        rows = self.page.table.selectionModel().selectedRows(Column.NAME)
+        self.selected_id = rows[0].data(Role.SECRET_ID) if rows else None
+        self._show_detail(self.current())
+
+    def _show_detail(self, secret: Secret | None) -> None:
+        vault = self.vault
+        if secret is None or vault is None:
+            self.page.detail.show_secret(None)
+            return
+        try:
+            versions = secret_service.history(vault, secret.env_name, secret.name)
+            env = next(e for e in self.envs if e.id == secret.env_id)
+            masked = self.tr("No access to %s") % env.name
+            if env.readable:
+                value = secret_service.reveal(vault, env.name, secret.name, channel=None)
+                masked = providers.mask(value)
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return
+        note = ""
+        if env.policy.step_up != "none":
+            note = (
+                self.tr("Step-up (%s) is this environment's policy but is not enforced yet.")
+                % env.policy.step_up.upper()
+            )
+        self.page.detail.show_secret(secret, masked, versions, note)
+
+    @Slot(bool)
+    def _on_detail_reveal_toggled(self, shown: bool) -> None:
+        secret, vault = self.current(), self.vault
+        if secret is None or vault is None:
+            return
+        try:
+            value = secret_service.reveal(
+                vault, secret.env_name, secret.name, channel="reveal" if shown else None
+            )
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return
+        self.page.detail.set_value(value if shown else providers.mask(value))
+
+    @Slot()
+    def _toggle_reveal(self) -> None:
+        if self.current() is not None:
+            self.page.detail.reveal.toggle()
+
+    @Slot()
+    def copy_secret(self) -> None:
+        secret, vault = self.current(), self.vault
+        if secret is None or vault is None:
+            return
+        env = next(e for e in self.envs if e.id == secret.env_id)
+        try:
+            value = secret_service.reveal(vault, env.name, secret.name, channel="copy")
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return
+        timeout = min(env.policy.clipboard_s, int(self.settings.get("clipboard_max_s")))
+        self.clipboard.copy(value, timeout)
+        self.message.emit(
+            self.tr("Copied %s; the clipboard clears in %d s.") % (secret.name, timeout)
+        )
+
+    @Slot(QModelIndex)
+    def _on_table_double_clicked(self, _index: QModelIndex) -> None:
+        self.copy_secret()
+
+    # -- changes -----------------------------------------------------------------------------
+    def _taken(self) -> dict[str, set[tuple[str, str]]]:
+        taken: dict[str, set[tuple[str, str]]] = {}
+        for s in self.all_secrets:
+            taken.setdefault(s.env_name, set()).add((s.name, s.meta.env_var))
+        return taken
+
+    @Slot()
+    def add_secret(self) -> None:
+        from app.ui.dialogs.secret_dialog import SecretDialog
+
+        vault = self.vault
+        if vault is None:
+            return
+        env = self._env()
+        dialog = SecretDialog(
+            [e.name for e in self.envs if e.readable],
+            self._taken(),
+            env=env.name if env else None,
+            parent=self.window,
+        )
+        while dialog.exec():
+            form = dialog.form()
+            try:
+                created = secret_service.add_secret(
+                    vault,
+                    form.env,
+                    form.name,
+                    form.value or "",
+                    env_var=form.env_var,
+                    provider=form.provider or None,
+                    owner=form.owner,
+                    tags=form.tags,
+                    notes=form.notes,
+                    rotation_days=form.rotation_days,
+                )
+            except KeyLedgerError as exc:
+                dialog.show_error(" ".join(str(exc).split()))
+                continue
+            self.selected_id = created.id
+            self.load()
+            self.message.emit(self.tr("Added %s to %s.") % (created.name, created.env_name))
+            break
+        dialog.deleteLater()
+
+    @Slot()
+    def edit_secret(self) -> None:
+        from app.ui.dialogs.secret_dialog import SecretDialog
+
+        secret, vault = self.current(), self.vault
+        if secret is None or vault is None:
+            return
+        dialog = SecretDialog(
+            [e.name for e in self.envs], self._taken(), secret=secret, parent=self.window
+        )
+        while dialog.exec():
+            form = dialog.form()
+            try:
+                secret_service.update_secret(
+                    vault,
+                    secret.env_name,
+                    secret.name,
+                    new_name=form.name,
+                    env_var=form.env_var,
+                    provider=form.provider,
+                    owner=form.owner,
+                    tags=form.tags,
+                    notes=form.notes,
+                    rotation_days=form.rotation_days,
+                )
+            except KeyLedgerError as exc:
+                dialog.show_error(" ".join(str(exc).split()))
+                continue
+            self.load()
+            self.message.emit(self.tr("Saved %s.") % form.name)
+            break
+        dialog.deleteLater()
+
+    @Slot()
+    def delete_secret(self) -> None:
+        secret, vault = self.current(), self.vault
+        if secret is None or vault is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Delete secret"),
+            self.tr("Delete “%s” from %s?") % (secret.name, secret.env_name),
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setInformativeText(self.tr("Its history stays in the audit ledger."))
+        box.exec()
+        chosen = box.clickedButton() is delete
+        box.deleteLater()
+        if not chosen:
+            return
+        try:
+            secret_service.delete_secret(vault, secret.env_name, secret.name)
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return
+        self.selected_id = None
+        self.load()
+        self.message.emit(self.tr("Deleted %s.") % secret.name)
+
+    def _error(self, exc: KeyLedgerError) -> None:
+        QMessageBox.warning(self.window, self.tr("KeyLedger"), " ".join(str(exc).split()))

@@ -1,0 +1,388 @@
+"""The secrets table: immutable rows with precomputed text, filtered and sorted in Python.
+
+A stock QSortFilterProxyModel over 100k Python rows takes seconds per keystroke (see FACTS.md),
+so this model filters over precomputed lower-case search keys and sorts with ``sorted()``.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from app.core.model import Secret
+from app.core.providers import by_id
+from app.core.rotation import DUE_SOON_DAYS, RotationStatus
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# Chosen to sit near the middle of the light (#ffffff) and dark (#16181b) bases, so the same
+# hue reads at roughly 4:1 in both themes without asking the palette.
+OVERDUE_COLOUR = QColor("#e53935")
+DUE_SOON_COLOUR = QColor("#e65100")
+
+# A character no whitespace-split search term can contain, so no term matches across fields.
+_KEY_SEPARATOR = "\n"
+
+_DUE_SOON = timedelta(days=DUE_SOON_DAYS)
+
+# Index = severity, which is also the order the Status column sorts in.
+_BY_SEVERITY = (RotationStatus.OK, RotationStatus.DUE_SOON, RotationStatus.OVERDUE)
+
+
+class Column(enum.IntEnum):
+    NAME = 0
+    ENV_VAR = 1
+    PROVIDER = 2
+    OWNER = 3
+    LAST_ROTATED = 4
+    NEXT_DUE = 5
+    STATUS = 6
+
+
+class Role(enum.IntEnum):
+    SECRET_ID = Qt.ItemDataRole.UserRole + 1
+    ROW = enum.auto()
+    STATUS = enum.auto()
+    SORT_KEY = enum.auto()
+
+
+_HEADERS: dict[Column, str] = {
+    Column.NAME: "Name",
+    Column.ENV_VAR: "Env var",
+    Column.PROVIDER: "Provider",
+    Column.OWNER: "Owner",
+    Column.LAST_ROTATED: "Last rotated",
+    Column.NEXT_DUE: "Next due",
+    Column.STATUS: "Status",
+}
+
+# By severity: OK, due soon, overdue.
+STATUS_LABELS: tuple[str, str, str] = ("OK", "Due soon", "Overdue")
+
+_DATE_COLUMNS = frozenset({Column.LAST_ROTATED, Column.NEXT_DUE})
+_DATE_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SecretsModel", text)
+
+
+def _parse_utc(text: str) -> datetime:
+    # The ledger writes "%Y-%m-%dT%H:%M:%S.%fZ"; fromisoformat reads it ~40x faster than
+    # core's strptime-based parse_iso, which is what keeps 100k rows near a second.
+    return datetime.fromisoformat(text)
+
+
+def _severity(due: datetime, now: datetime) -> int:
+    # core.rotation.status, from an already parsed due date; a test keeps the two in step.
+    if due <= now:
+        return 2
+    if due - now <= _DUE_SOON:
+        return 1
+    return 0
+
+
+def rotation_status(due: datetime, now: datetime) -> RotationStatus:
+    return _BY_SEVERITY[_severity(due, now)]
+
+
+@lru_cache(maxsize=1024)
+def _period(days: int) -> timedelta:
+    # A vault has a handful of rotation periods; building a timedelta per row cost 0.6 µs.
+    return timedelta(days=days)
+
+
+@lru_cache(maxsize=256)
+def provider_name(provider_id: str) -> str:
+    """The provider's display name; an unknown id is shown as stored."""
+    if not provider_id:
+        return ""
+    found = by_id(provider_id)
+    return found.name if found is not None else provider_id
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRow:
+    """One table row: the core record plus everything the table shows, computed once."""
+
+    secret: Secret
+    last_rotated: datetime
+    next_due: datetime
+    status: RotationStatus
+    display: tuple[str, ...]  # by Column
+    sort_keys: tuple[Any, ...]  # by Column: case-folded text, POSIX seconds, severity
+    search_key: str  # case-folded name, env var, provider id and name, owner, tags
+
+    @classmethod
+    def from_secret(
+        cls, secret: Secret, now: datetime, status_labels: Sequence[str] = STATUS_LABELS
+    ) -> SecretRow:
+        """``status_labels``: the Status column's text for OK, due soon and overdue."""
+        meta = secret.meta
+        rotated = _parse_utc(secret.rotated_at)
+        due = rotated + _period(secret.rotation_days)
+        severity = _severity(due, now)
+        pname = provider_name(meta.provider)
+        name_key = meta.name.casefold()
+        env_key = meta.env_var.casefold()
+        provider_key = pname.casefold()
+        owner_key = meta.owner.casefold()
+        return cls(
+            secret,
+            rotated,
+            due,
+            _BY_SEVERITY[severity],
+            (
+                meta.name,
+                meta.env_var,
+                pname,
+                meta.owner,
+                rotated.date().isoformat(),
+                due.date().isoformat(),
+                status_labels[severity],
+            ),
+            (
+                name_key,
+                env_key,
+                provider_key,
+                owner_key,
+                rotated.timestamp(),
+                due.timestamp(),
+                severity,
+            ),
+            _KEY_SEPARATOR.join(
+                (name_key, env_key, meta.provider.casefold(), provider_key, owner_key, *meta.tags)
+            ).casefold(),
+        )
+
+    @property
+    def id(self) -> str:
+        return self.secret.id
+
+    @property
+    def name(self) -> str:
+        return self.secret.meta.name
+
+    @property
+    def env_var(self) -> str:
+        return self.secret.meta.env_var
+
+    @property
+    def provider_id(self) -> str:
+        return self.secret.meta.provider
+
+    @property
+    def provider_name(self) -> str:
+        return self.display[Column.PROVIDER]
+
+    @property
+    def owner(self) -> str:
+        return self.secret.meta.owner
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.secret.meta.tags
+
+
+def status_tip(row: SecretRow) -> str:
+    """The status cell's tooltip, built on hover rather than stored in 100k rows."""
+    due = row.display[Column.NEXT_DUE]
+    if row.status is RotationStatus.OVERDUE:
+        return _tr("Overdue since %1").replace("%1", due)
+    if row.status is RotationStatus.DUE_SOON:
+        return _tr("Due soon, on %1").replace("%1", due)
+    return _tr("Next rotation due %1").replace("%1", due)
+
+
+_secret_id = attrgetter("secret.id")
+
+
+def _name_key(row: SecretRow) -> str:
+    return row.sort_keys[Column.NAME]  # type: ignore[no-any-return]
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(text.casefold().split())
+
+
+def _matching(rows: list[SecretRow], terms: Iterable[str]) -> list[SecretRow]:
+    # One narrowing pass per term: each pass scans only the survivors of the previous one.
+    for term in terms:
+        rows = [r for r in rows if term in r.search_key]
+    return rows
+
+
+def _narrows(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
+    """True if every row matching ``new`` also matches ``old``."""
+    return all(any(o in n for n in new) for o in old)
+
+
+class SecretsModel(QAbstractTableModel):
+    """Secrets as rows, one Column per field; filter and sort happen here, not in a proxy."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._base: list[SecretRow] = []  # by name: the tie-break order for sorts
+        self._sorted: list[SecretRow] = []  # _base in the current sort order
+        self._shown: list[SecretRow] = []  # _sorted narrowed by the filter
+        self._terms: tuple[str, ...] = ()
+        self._sort_column: int = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._positions: dict[str, int] | None = None
+
+    # --- public API -------------------------------------------------------------------------
+
+    def set_secrets(self, secrets: Sequence[Secret], now: datetime) -> None:
+        labels = tuple(_tr(text) for text in STATUS_LABELS)
+        build = SecretRow.from_secret
+        rows = [build(s, now, labels) for s in secrets]
+        # Stable: rows with the same name keep the order given (services list by environment).
+        rows.sort(key=_name_key)
+        self.beginResetModel()
+        self._base = rows
+        self._sorted = self._in_sort_order(rows)
+        self._shown = _matching(self._sorted, self._terms)
+        self._positions = None
+        self.endResetModel()
+
+    def set_filter(self, text: str) -> None:
+        terms = _terms(text)
+        if terms == self._terms:
+            return
+        # Typing one more letter only narrows: scan what is shown, not all rows.
+        source = self._shown if _narrows(terms, self._terms) else self._sorted
+        self.beginResetModel()
+        self._terms = terms
+        self._shown = _matching(source, terms)
+        self._positions = None
+        self.endResetModel()
+
+    def filter_terms(self) -> tuple[str, ...]:
+        return self._terms
+
+    def row_at(self, row: int) -> SecretRow:
+        return self._shown[row]
+
+    def index_of(self, secret_id: str, column: int = Column.NAME) -> QModelIndex:
+        """Where a secret is shown now, or an invalid index if the filter hides it."""
+        if self._positions is None:
+            self._positions = dict(zip(map(_secret_id, self._shown), itertools.count()))
+        row = self._positions.get(secret_id)
+        return QModelIndex() if row is None else self.index(row, column)
+
+    @property
+    def total_count(self) -> int:
+        return len(self._base)
+
+    @property
+    def shown_count(self) -> int:
+        return len(self._shown)
+
+    # --- QAbstractItemModel -----------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(Column)
+        ):
+            return _tr(_HEADERS[Column(section)])
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._shown[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.display[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return status_tip(row) if column == Column.STATUS else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column != Column.STATUS:
+                return None
+            if row.status is RotationStatus.OVERDUE:
+                return OVERDUE_COLOUR
+            if row.status is RotationStatus.DUE_SOON:
+                return DUE_SOON_COLOUR
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _DATE_ALIGNMENT if column in _DATE_COLUMNS else None
+        if role == Role.SECRET_ID:
+            return row.id
+        if role == Role.ROW:
+            return row
+        if role == Role.STATUS:
+            return row.status
+        if role == Role.SORT_KEY:
+            return row.sort_keys[column]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(Column):
+            # -1 is how QHeaderView says "no sort": go back to the base order.
+            column = -1
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        kept = [(self._shown[i.row()].id, i.column()) for i in persistent]
+        self._sort_column = column
+        self._sort_order = order
+        self._sorted = self._in_sort_order(self._base)
+        self._shown = _matching(self._sorted, self._terms)
+        self._positions = None
+        if persistent:
+            self.changePersistentIndexList(
+                persistent, [self.index_of(sid, col) for sid, col in kept]
+            )
+        self.layoutChanged.emit()
+
+    def sort_column(self) -> int:
+        return self._sort_column
+
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort_order
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _in_sort_order(self, rows: list[SecretRow]) -> list[SecretRow]:
+        if self._sort_column < 0:
+            return rows
+        column = self._sort_column
+        # Ties keep the base order (by name): sorted() is stable, reversed or not.
+        return sorted(
+            rows,
+            key=lambda r: r.sort_keys[column],
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )

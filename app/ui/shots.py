@@ -1,0 +1,109 @@
+"""What `screenshots` captures: each page and dialog in a realistic state of the demo vault."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.services import demo
+from app.services.settings import Settings
+
+
+def _settle(ms: int = 50) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _save(widget: QWidget, out: Path, name: str, theme: str) -> Path:
+    _settle()
+    scale = os.environ.get("QT_SCALE_FACTOR", "1")
+    path = out / f"{name}-{theme}@{scale}x.png"
+    widget.grab().save(str(path))
+    return path
+
+
+def capture_all(out: Path, theme: str) -> list[Path]:
+    from app.ui.app import make_app
+    from app.ui.dialogs.create_vault import CreateVaultDialog
+    from app.ui.dialogs.emergency_kit import EmergencyKitDialog
+    from app.ui.dialogs.secret_dialog import SecretDialog
+    from app.ui.dialogs.settings_dialog import SettingsDialog
+    from app.ui.main_window import MainWindow
+    from app.ui.theme import apply_theme
+
+    app = make_app()
+    settings = Settings()
+    settings.set("theme", theme)
+    apply_theme(app, theme)
+    window = MainWindow(settings)
+    window.resize(1360, 820)
+    window.show()
+    shots = [_save(window, out, "welcome", theme)]
+    path = demo.ensure_demo()
+    window.open_vault(path)
+    shots.append(_save(window, out, "unlock", theme))
+    window.unlock_page.passphrase.setText(demo.PASSPHRASE)
+    unlocked: list[bool] = []
+    window.vault_unlocked.connect(lambda: unlocked.append(True))
+    window.unlock_page.unlock.click()
+    for _ in range(200):
+        if unlocked:
+            break
+        _settle(50)
+    page = window.console
+    page.env_view.selectRow(3)  # prod
+    page.table.selectRow(0)
+    shots.append(_save(window, out, "console-prod", theme))
+    page.env_view.selectRow(0)
+    page.filter.setText("anthropic")
+    page.table.selectRow(0)
+    shots.append(_save(window, out, "console-filter", theme))
+    page.filter.clear()
+    controller = window.controller
+    dialogs: list[tuple[str, QWidget]] = [
+        (
+            "add-secret",
+            SecretDialog(["dev", "staging", "prod"], controller._taken(), env="dev", parent=window),
+        ),
+        (
+            "edit-secret",
+            SecretDialog(
+                ["dev", "staging", "prod"],
+                controller._taken(),
+                secret=controller.all_secrets[0],
+                parent=window,
+            ),
+        ),
+        ("settings", SettingsDialog(settings, window)),
+        ("create-vault", CreateVaultDialog(Path.home(), window)),
+        ("emergency-kit", EmergencyKitDialog(_sample_kit(), False, window)),
+    ]
+    add = dialogs[0][1]
+    assert isinstance(add, SecretDialog)
+    add.name.setText("OpenAI batch jobs")
+    add.value.setText("sk-proj-" + "x" * 40)
+    for name, dialog in dialogs:
+        dialog.show()
+        shots.append(_save(dialog, out, name, theme))
+        dialog.close()
+        dialog.deleteLater()
+    window.lock()
+    shots.append(_save(window, out, "locked", theme))
+    window.close()
+    QApplication.processEvents()
+    return shots
+
+
+def _sample_kit() -> str:
+    from app.services.create import emergency_kit
+
+    return emergency_kit(
+        "Acme AI",
+        Path("/home/alice/shared/team.kl"),
+        "alice",
+        "KL1-ABCDE-FGHIJ-KLMNO-PQRST-UVWXY-Z234",
+    )

@@ -1,0 +1,1 @@
+"""Pages and views of the main window."""

@@ -1,0 +1,147 @@
+"""The console: navigation rail, environment sections, the secrets table, the detail pane."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.models.environments_model import EnvColumn, EnvironmentsModel
+from app.ui.models.secrets_model import Column, SecretsModel
+from app.ui.views.detail import DetailPane
+from app.ui.views.env_delegate import EnvironmentDelegate
+
+
+class ConsolePage(QWidget):
+    """Signals:
+    add_requested(): add a secret to the selected environment.
+    lock_requested(), settings_requested(): from the rail.
+    """
+
+    add_requested = Signal()
+    lock_requested = Signal()
+    settings_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._rail())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        self.environments = EnvironmentsModel(self)
+        self.env_view = QTableView()
+        self.env_view.setModel(self.environments)
+        self.env_view.setItemDelegate(EnvironmentDelegate(self.env_view))
+        self.env_view.setAccessibleName(self.tr("Environments"))
+        self.env_view.verticalHeader().hide()
+        self.env_view.setShowGrid(False)
+        self.env_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.env_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.env_view.horizontalHeader()
+        header.setSectionResizeMode(EnvColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(EnvColumn.COUNT, QHeaderView.ResizeMode.ResizeToContents)
+        self.env_view.setMinimumWidth(170)
+        splitter.addWidget(self.env_view)
+        middle = QWidget()
+        column = QVBoxLayout(middle)
+        column.setContentsMargins(8, 8, 8, 8)
+        top = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText(
+            self.tr("Filter by name, variable, provider, owner or tag (Ctrl+F)")
+        )
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName(self.tr("Filter secrets"))
+        self.add = QPushButton(self.tr("&Add secret…"))
+        self.add.setAccessibleName(self.tr("Add secret"))
+        self.add.clicked.connect(self.add_requested.emit)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.add)
+        column.addLayout(top)
+        self.step_up_banner = QLabel()
+        self.step_up_banner.setWordWrap(True)
+        self.step_up_banner.hide()
+        column.addWidget(self.step_up_banner)
+        self.secrets = SecretsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.secrets)
+        self.table.setAccessibleName(self.tr("Secrets"))
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        table_header = self.table.horizontalHeader()
+        table_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table_header.setStretchLastSection(True)
+        for col, width in (
+            (Column.NAME, 150),
+            (Column.ENV_VAR, 150),
+            (Column.PROVIDER, 95),
+            (Column.OWNER, 58),
+            (Column.LAST_ROTATED, 92),
+            (Column.NEXT_DUE, 92),
+        ):
+            self.table.setColumnWidth(col, width)
+        column.addWidget(self.table, 1)
+        self.count = QLabel()
+        column.addWidget(self.count)
+        splitter.addWidget(middle)
+        self.detail = DetailPane()
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([170, 860, 330])
+        layout.addWidget(splitter, 1)
+        self.setTabOrder(self.filter, self.table)
+        self.setTabOrder(self.table, self.detail)
+
+    def _rail(self) -> QWidget:
+        rail = QWidget()
+        rail.setObjectName("rail")
+        rail.setFixedWidth(92)
+        box = QVBoxLayout(rail)
+        box.setContentsMargins(6, 10, 6, 10)
+        self.secrets_nav = QToolButton()
+        self.secrets_nav.setText(self.tr("Secrets"))
+        self.secrets_nav.setCheckable(True)
+        self.secrets_nav.setChecked(True)
+        self.secrets_nav.setAccessibleName(self.tr("Secrets view"))
+        self.lock_nav = QToolButton()
+        self.lock_nav.setText(self.tr("Lock"))
+        self.lock_nav.setToolTip(self.tr("Lock the vault (Ctrl+L)"))
+        self.lock_nav.setAccessibleName(self.tr("Lock vault"))
+        self.lock_nav.clicked.connect(self.lock_requested.emit)
+        self.settings_nav = QToolButton()
+        self.settings_nav.setText(self.tr("Settings"))
+        self.settings_nav.setToolTip(self.tr("Settings (Ctrl+,)"))
+        self.settings_nav.setAccessibleName(self.tr("Settings"))
+        self.settings_nav.clicked.connect(self.settings_requested.emit)
+        for button in (self.secrets_nav, self.lock_nav, self.settings_nav):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setMinimumHeight(40)
+            button.setSizePolicy(
+                button.sizePolicy().horizontalPolicy().Expanding,
+                button.sizePolicy().verticalPolicy(),
+            )
+        box.addWidget(self.secrets_nav)
+        box.addStretch(1)
+        box.addWidget(self.settings_nav)
+        box.addWidget(self.lock_nav)
+        return rail
