@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: run test lint bench screenshots clean
+SHOTS := resources/screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,12 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+screenshots: $(STAMP)
+	rm -rf $(SHOTS) && mkdir -p $(SHOTS)
+	for theme in light dark; do for scale in 1 2; do \
+		QT_SCALE_FACTOR=$$scale $(BIN)/python -m app.ui.screenshots $(SHOTS) --theme $$theme \
+			2>/dev/null || exit 1; done; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

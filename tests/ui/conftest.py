@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.core.clock import FixedClock
@@ -36,6 +37,14 @@ def no_leftovers(qapp: QApplication) -> Iterator[None]:
     visible = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     assert visible == [], f"widgets left open: {visible}"
     assert QThreadPool.globalInstance().activeThreadCount() == 0
+    running = [t for t in gc.get_objects() if isinstance(t, QTimer) and _alive(t) and t.isActive()]
+    assert running == [], f"timers left running: {running}"
+
+
+def _alive(obj: object) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(obj)
 
 
 @pytest.fixture

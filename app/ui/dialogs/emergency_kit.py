@@ -25,7 +25,7 @@ class EmergencyKitDialog(QDialog):
         self.kit_text = kit_text
         self.saved_to: Path | None = None
         self.setWindowTitle(self.tr("Your Emergency Kit"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(660)
         layout = QVBoxLayout(self)
         where = (
             self.tr("It is also in this computer's keychain.")
@@ -43,6 +43,7 @@ class EmergencyKitDialog(QDialog):
         layout.addWidget(note)
         text = QPlainTextEdit(kit_text)
         text.setReadOnly(True)
+        text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         text.setFont(QFont("monospace"))
         text.setMinimumHeight(190)
         text.setAccessibleName(self.tr("Emergency Kit"))
