@@ -113,17 +113,17 @@ def model(qtmodeltester, clock: FixedClock) -> SecretsModel:
 def test_empty_model_has_headers_and_no_rows(qtmodeltester) -> None:
     m = SecretsModel()
     qtmodeltester.check(m)
-    assert (m.rowCount(), m.columnCount()) == (0, 7)
+    assert (m.rowCount(), m.columnCount()) == (0, 8)
     assert (m.total_count, m.shown_count) == (0, 0)
     headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert headers == [
-        "Name", "Env var", "Provider", "Owner", "Last rotated", "Next due", "Status",
+        "Name", "Env", "Env var", "Provider", "Owner", "Last rotated", "Next due", "Status",
     ]  # fmt: skip
     assert m.headerData(0, Qt.Orientation.Vertical) is None
 
 
 def test_row_counts(model: SecretsModel) -> None:
-    assert (model.rowCount(), model.columnCount()) == (6, 7)
+    assert (model.rowCount(), model.columnCount()) == (6, 8)
     assert (model.total_count, model.shown_count) == (6, 6)
     assert model.rowCount(model.index(0, 0)) == 0  # a table: no children
 
@@ -133,7 +133,7 @@ def test_display_text_of_a_row(model: SecretsModel) -> None:
     texts = [model.index(row, c).data() for c in Column]
     # Rotated at 23:30 UTC: the date stays the UTC date.
     assert texts == [
-        "Groq dev", "GROQ_API_KEY", "Groq", "bob", "2026-03-01", "2026-08-28", "Overdue",
+        "Groq dev", "dev", "GROQ_API_KEY", "Groq", "bob", "2026-03-01", "2026-08-28", "Overdue",
     ]  # fmt: skip
 
 
@@ -300,17 +300,17 @@ def test_clearing_the_filter_restores_all_rows(model: SecretsModel, qtbot) -> No
 
 def test_typing_narrows_and_backspace_widens(model: SecretsModel) -> None:
     steps = [
-        ("d", ["D", "E", "B", "A"]),  # not C or F: no "d" in any of their fields
-        ("de", ["E", "B", "A"]),
-        ("dev", ["B", "A"]),
-        ("dev ", ["B", "A"]),
-        ("dev b", ["B"]),
+        ("d", ["D", "E", "B", "F", "A"]),  # not C: no "d" in any of its fields
+        ("de", ["E", "B", "F", "A"]),
+        ("dev", ["B", "F", "A"]),  # F lives in dev
+        ("dev ", ["B", "F", "A"]),
+        ("dev b", ["B", "F"]),  # bob, and the b of "webhook"
         ("dev bo", ["B"]),
-        ("dev b", ["B"]),
-        ("dev ", ["B", "A"]),
-        ("de", ["E", "B", "A"]),
-        ("dev a", ["B", "A"]),  # "a" is in GROQ_API_KEY and in alice
-        ("v a", ["E", "B", "A"]),  # widens again: E's owner is dave
+        ("dev b", ["B", "F"]),
+        ("dev ", ["B", "F", "A"]),
+        ("de", ["E", "B", "F", "A"]),
+        ("dev a", ["B", "F", "A"]),  # "a" is in GROQ_API_KEY, legacy and alice
+        ("v a", ["E", "B", "F", "A"]),  # widens again: E's owner is dave
         ("", ["D", "E", "B", "F", "C", "A"]),
     ]
     model.sort(Column.NAME, ASC)
@@ -358,6 +358,7 @@ def test_index_of_after_filter(model: SecretsModel) -> None:
 
 ORDERS = {
     Column.NAME: "DEBFCA",  # case-insensitive: "AWS" after "Anthropic", "legacy" before "stripe"
+    Column.ENVIRONMENT: "BFADEC",  # dev, prod, staging; ties by name
     Column.ENV_VAR: "DEBCAF",
     Column.PROVIDER: "FDEABC",  # no provider first
     Column.OWNER: "FABCED",  # case-insensitive: "Erin" after "dave"
@@ -381,6 +382,8 @@ def test_sort_descending(model: SecretsModel, column: Column) -> None:
     expected = ORDERS[column][::-1]
     if column == Column.STATUS:
         expected = "BFECDA"  # overdue first; ties stay in name order
+    if column == Column.ENVIRONMENT:
+        expected = "CDEBFA"  # staging, prod, dev; ties stay in name order
     assert "".join(shown_ids(model)) == expected
 
 

@@ -44,12 +44,13 @@ _BY_SEVERITY = (RotationStatus.OK, RotationStatus.DUE_SOON, RotationStatus.OVERD
 
 class Column(enum.IntEnum):
     NAME = 0
-    ENV_VAR = 1
-    PROVIDER = 2
-    OWNER = 3
-    LAST_ROTATED = 4
-    NEXT_DUE = 5
-    STATUS = 6
+    ENVIRONMENT = 1
+    ENV_VAR = 2
+    PROVIDER = 3
+    OWNER = 4
+    LAST_ROTATED = 5
+    NEXT_DUE = 6
+    STATUS = 7
 
 
 class Role(enum.IntEnum):
@@ -61,6 +62,7 @@ class Role(enum.IntEnum):
 
 _HEADERS: dict[Column, str] = {
     Column.NAME: "Name",
+    Column.ENVIRONMENT: "Env",
     Column.ENV_VAR: "Env var",
     Column.PROVIDER: "Provider",
     Column.OWNER: "Owner",
@@ -147,6 +149,7 @@ class SecretRow:
             _BY_SEVERITY[severity],
             (
                 meta.name,
+                secret.env_name,
                 meta.env_var,
                 pname,
                 meta.owner,
@@ -156,6 +159,7 @@ class SecretRow:
             ),
             (
                 name_key,
+                secret.env_name.casefold(),
                 env_key,
                 provider_key,
                 owner_key,
@@ -164,7 +168,8 @@ class SecretRow:
                 severity,
             ),
             _KEY_SEPARATOR.join(
-                (name_key, env_key, meta.provider.casefold(), provider_key, owner_key, *meta.tags)
+                (name_key, secret.env_name, env_key, meta.provider.casefold(), provider_key,
+                 owner_key, *meta.tags)
             ).casefold(),
         )
 

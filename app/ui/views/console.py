@@ -91,11 +91,12 @@ class ConsolePage(QWidget):
         table_header.setStretchLastSection(True)
         for col, width in (
             (Column.NAME, 150),
-            (Column.ENV_VAR, 150),
-            (Column.PROVIDER, 95),
-            (Column.OWNER, 58),
-            (Column.LAST_ROTATED, 92),
-            (Column.NEXT_DUE, 92),
+            (Column.ENVIRONMENT, 64),
+            (Column.ENV_VAR, 140),
+            (Column.PROVIDER, 90),
+            (Column.OWNER, 56),
+            (Column.LAST_ROTATED, 88),
+            (Column.NEXT_DUE, 88),
         ):
             self.table.setColumnWidth(col, width)
         column.addWidget(self.table, 1)
