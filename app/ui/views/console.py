@@ -90,9 +90,9 @@ class ConsolePage(QWidget):
         table_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table_header.setStretchLastSection(True)
         for col, width in (
-            (Column.NAME, 150),
+            (Column.NAME, 140),
             (Column.ENVIRONMENT, 64),
-            (Column.ENV_VAR, 140),
+            (Column.ENV_VAR, 136),
             (Column.PROVIDER, 90),
             (Column.OWNER, 56),
             (Column.LAST_ROTATED, 88),
@@ -116,7 +116,7 @@ class ConsolePage(QWidget):
     def _rail(self) -> QWidget:
         rail = QWidget()
         rail.setObjectName("rail")
-        rail.setFixedWidth(92)
+        rail.setFixedWidth(84)
         box = QVBoxLayout(rail)
         box.setContentsMargins(6, 10, 6, 10)
         self.secrets_nav = QToolButton()
