@@ -51,3 +51,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Memory
 @pytest.fixture
 def memory_keyring(isolated: MemoryKeyring) -> MemoryKeyring:
     return isolated
+
+
+def open_step_ups(vault) -> None:
+    """Open every step-up environment without a code: for tests that are not about step-up.
+
+    (Step-up is a policy gate inside the app; tests of storage and catalog skip it here.)
+    """
+    for env_id in list(vault._gated):
+        vault.open_step_up(env_id)

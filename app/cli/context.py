@@ -104,3 +104,29 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
     for row in rows:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+
+
+def totp_option(fn: Any) -> Any:
+    """`--totp CODE` for commands that open a step-up environment's keys."""
+    return click.option(
+        "--totp",
+        "totp_code",
+        metavar="CODE",
+        help="TOTP code, when the environment asks for step-up.",
+    )(fn)
+
+
+def step_up_if_needed(vault: Any, env_name: str, code: str | None) -> None:
+    """Open a step-up environment with a code from --totp or a prompt; exit 4 without one."""
+    from app.core.errors import NotPermitted
+    from app.services import stepup
+    from app.services.environments import find_environment
+
+    env = find_environment(vault, env_name)
+    if not vault.needs_step_up(env.id) or vault.step_up_remaining(env.id):
+        return
+    if not code and sys.stdin.isatty():
+        code = click.prompt(f"TOTP code for {env.name}", err=True)
+    if not code:
+        raise NotPermitted(f"{env.name} needs a TOTP code: pass --totp CODE")
+    stepup.step_up(vault, env, code)

@@ -24,8 +24,11 @@ Exit codes:
   6  locked out"""
 
 
-@click.group(epilog=EXIT_CODES, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    epilog=EXIT_CODES,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="keyledger")
 @click.option(
     "--vault",
@@ -78,7 +81,7 @@ def demo() -> None:
 
 
 def _register() -> None:
-    from app.cli import audit_cmd, env_cmd, init_cmd, run_cmd, secret_cmd
+    from app.cli import audit_cmd, env_cmd, init_cmd, run_cmd, secret_cmd, totp_cmd
 
     cli.add_command(init_cmd.init)
     cli.add_command(env_cmd.env)
@@ -88,6 +91,7 @@ def _register() -> None:
     cli.add_command(audit_cmd.verify)
     cli.add_command(audit_cmd.audit)
     cli.add_command(demo)
+    cli.add_command(totp_cmd.totp)
 
 
 _register()

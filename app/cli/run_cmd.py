@@ -8,24 +8,24 @@ import sys
 
 import click
 
-from app.cli.context import Options, unlock
+from app.cli.context import Options, step_up_if_needed, totp_option, unlock
 from app.core.errors import InvalidInput
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--env", "env_name", required=True, help="The environment whose keys to inject.")
+@totp_option
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 @click.pass_obj
-def run(opts: Options, env_name: str, command: tuple[str, ...]) -> None:
+def run(opts: Options, env_name: str, command: tuple[str, ...], totp_code: str | None) -> None:
     """Run COMMAND with the environment's keys as variables; exits with its exit code."""
-    from app.cli.secret_cmd import _step_up_notice
     from app.services.secrets import run_environment
 
     if not command:
         raise InvalidInput("nothing to run: keyledger run --env ENV -- COMMAND [ARGS…]")
     vault = unlock(opts)
     try:
-        _step_up_notice(vault, env_name)
+        step_up_if_needed(vault, env_name, totp_code)
         values = run_environment(vault, env_name, command[0])
     finally:
         vault.lock()

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from app.cli.context import Options, emit_json, read_value, table, unlock
+from app.cli.context import (
+    Options,
+    emit_json,
+    read_value,
+    step_up_if_needed,
+    table,
+    totp_option,
+    unlock,
+)
 from app.core.model import Secret
 
 
@@ -28,18 +36,6 @@ def secret_json(s: Secret) -> dict[str, object]:
     }
 
 
-def _step_up_notice(vault: object, env_name: str) -> None:
-    from app.services.environments import find_environment
-
-    env = find_environment(vault, env_name)  # type: ignore[arg-type]
-    if env.policy.step_up != "none":
-        click.echo(
-            f"keyledger: warning: {env.name} asks for {env.policy.step_up} step-up, which"
-            " this version does not enforce yet",
-            err=True,
-        )
-
-
 @click.group()
 def secret() -> None:
     """Keys and other secrets, by environment."""
@@ -54,14 +50,16 @@ def secret() -> None:
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--notes", default="", help="Free text (stored encrypted).")
 @click.option("--rotation-days", type=int, help="Rotation period (default: the environment's).")
+@totp_option
 @click.pass_obj
-def add(opts: Options, env: str, name: str, **fields: object) -> None:
+def add(opts: Options, env: str, name: str, totp_code: str | None, **fields: object) -> None:
     """Add a secret; the value is read from stdin or a hidden prompt, never from arguments."""
     from app.services.secrets import add_secret
 
     value = read_value()
     vault = unlock(opts)
     try:
+        step_up_if_needed(vault, env, totp_code)
         created = add_secret(vault, env, name, value, **fields)
         provider = f" ({created.meta.provider})" if created.meta.provider else ""
         click.echo(
@@ -147,14 +145,15 @@ def show(opts: Options, env: str, name: str, as_json: bool) -> None:
 @click.argument("env")
 @click.argument("name")
 @click.option("--version", "version", type=int, help="An older version from the history.")
+@totp_option
 @click.pass_obj
-def get(opts: Options, env: str, name: str, version: int | None) -> None:
+def get(opts: Options, env: str, name: str, version: int | None, totp_code: str | None) -> None:
     """Print a secret's value to stdout (recorded in the ledger)."""
     from app.services.secrets import reveal
 
     vault = unlock(opts)
     try:
-        _step_up_notice(vault, env)
+        step_up_if_needed(vault, env, totp_code)
         value = reveal(vault, env, name, channel="get", version=version)
     finally:
         vault.lock()
@@ -169,8 +168,9 @@ def get(opts: Options, env: str, name: str, version: int | None) -> None:
     type=click.IntRange(1, 600),
     help="Seconds before clearing (default: the environment's policy).",
 )
+@totp_option
 @click.pass_obj
-def copy(opts: Options, env: str, name: str, timeout: int | None) -> None:
+def copy(opts: Options, env: str, name: str, timeout: int | None, totp_code: str | None) -> None:
     """Copy a value to the clipboard and clear it after the policy's timeout."""
     from app.services import clipboard
     from app.services.environments import find_environment
@@ -179,7 +179,7 @@ def copy(opts: Options, env: str, name: str, timeout: int | None) -> None:
     board = clipboard.detect()
     vault = unlock(opts)
     try:
-        _step_up_notice(vault, env)
+        step_up_if_needed(vault, env, totp_code)
         wait = timeout or find_environment(vault, env).policy.clipboard_s
         value = reveal(vault, env, name, channel="copy")
     finally:
@@ -233,14 +233,18 @@ def update(
     help="Why the key changes.",
 )
 @click.option("--ticket", default="", help="A ticket or change reference.")
+@totp_option
 @click.pass_obj
-def rotate(opts: Options, env: str, name: str, reason: str, ticket: str) -> None:
+def rotate(
+    opts: Options, env: str, name: str, reason: str, ticket: str, totp_code: str | None
+) -> None:
     """Store a new value (from stdin or a prompt); the old one stays in the history."""
     from app.services.secrets import rotate_secret
 
     value = read_value("New value")
     vault = unlock(opts)
     try:
+        step_up_if_needed(vault, env, totp_code)
         rotated = rotate_secret(vault, env, name, value, reason, ticket)
         click.echo(f"Rotated {rotated.name} in {rotated.env_name}: now version {rotated.version}.")
     finally:
@@ -309,8 +313,11 @@ def delete(opts: Options, env: str, name: str, yes: bool) -> None:
     help="What to do with variables that already exist.",
 )
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@totp_option
 @click.pass_obj
-def import_(opts: Options, env_name: str, on_conflict: str, file: Path) -> None:
+def import_(
+    opts: Options, env_name: str, on_conflict: str, file: Path, totp_code: str | None
+) -> None:
     """Import a .env file as secrets, all in one commit."""
     from app.core.dotenv import DotenvError, parse_dotenv
     from app.core.errors import InvalidInput
@@ -326,6 +333,7 @@ def import_(opts: Options, env_name: str, on_conflict: str, file: Path) -> None:
         raise InvalidInput(f"{file.name} defines no variables")
     vault = unlock(opts)
     try:
+        step_up_if_needed(vault, env_name, totp_code)
         counts = import_dotenv(vault, env_name, pairs, on_conflict)
     finally:
         vault.lock()

@@ -24,7 +24,18 @@ ROLES = ("owner", "admin", "member", "auditor")
 
 _ADMIN_EVENTS = frozenset({"member.add", "key.wrap", "env.add", "env.update"})
 _SECRET_EVENTS = frozenset({"secret.add", "secret.update", "secret.version", "secret.delete"})
-KNOWN_EVENTS = _ADMIN_EVENTS | _SECRET_EVENTS | {"vault.init", "audit"}
+# A member's own step-up record: only that member may write it (an admin may reset it).
+_SELF_EVENTS = frozenset(
+    {
+        "totp.enroll",
+        "totp.confirm",
+        "totp.success",
+        "totp.failure",
+        "totp.lockout",
+        "totp.recovery",
+    }
+)
+KNOWN_EVENTS = _ADMIN_EVENTS | _SECRET_EVENTS | _SELF_EVENTS | {"vault.init", "audit", "totp.reset"}
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,7 @@ def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[s
             if state.head is not None:
                 raise _fail(seq, "a second vault.init")
             return
-        if kind in _ADMIN_EVENTS and role not in ADMIN_ROLES:
+        if (kind in _ADMIN_EVENTS or kind == "totp.reset") and role not in ADMIN_ROLES:
             raise _fail(seq, f"{kind} by a member without the admin role")
         if kind == "member.add":
             if e["role"] not in ROLES:
@@ -171,6 +182,9 @@ def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[s
             if e["member"] not in state.members:
                 raise _fail(seq, "key wrapped to a non-member")
             state.access.setdefault(e["member"], set()).add(e["scope"])
+        elif kind in _SELF_EVENTS:
+            if e["member"] != author:
+                raise _fail(seq, f"{kind} written for another member")
         elif kind in _SECRET_EVENTS:
             if role not in WRITER_ROLES:
                 raise _fail(seq, f"{kind} by a read-only role")

@@ -48,6 +48,25 @@ def secret_key_path() -> Path:
     return demo_path().with_name("demo-secret-key.txt")
 
 
+def totp_seed_path() -> Path:
+    """The demo member's TOTP seed, so the console can show the demo's current code."""
+    return demo_path().with_name("demo-totp-seed.txt")
+
+
+def current_code(now: datetime | None = None) -> str | None:
+    """The demo's TOTP code right now (demo vault only; a real seed never leaves the vault)."""
+    import base64
+
+    from app.core import totp
+
+    try:
+        text = totp_seed_path().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    seed = base64.b32decode(text + "=" * (-len(text) % 8))
+    return totp.code_at(seed, now or datetime.now(UTC))
+
+
 def _value(rng: random.Random, prefix: str, length: int) -> str:
     alphabet = string.ascii_letters + string.digits
     if prefix == "AKIA":
@@ -58,10 +77,10 @@ def _value(rng: random.Random, prefix: str, length: int) -> str:
 def ensure_demo(now: datetime | None = None) -> Path:
     """Create the demo vault if it does not exist yet; returns its path."""
     path = demo_path()
-    if path.exists() and secret_key_path().exists():
+    if path.exists() and secret_key_path().exists() and totp_seed_path().exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for stale in (path, secret_key_path()):
+    for stale in (path, secret_key_path(), totp_seed_path()):
         stale.unlink(missing_ok=True)
     now = now or datetime.now(UTC)
     rng = random.Random(2026)  # noqa: S311 - synthetic demo data, not a secret
@@ -80,9 +99,22 @@ def ensure_demo(now: datetime | None = None) -> Path:
 
 
 def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -> None:
+    from app.core import totp
+    from app.services import stepup
+    from app.services.environments import find_environment
     from app.services.vault import Vault
 
     assert isinstance(vault, Vault)
+    pending = stepup.begin_enrollment(vault)
+    totp_seed_path().write_text(pending.seed_text + "\n", encoding="utf-8")
+    stepup.confirm_enrollment(vault, totp.code_at(pending.seed, clock.now()))
+    prod = find_environment(vault, "prod")
+
+    def open_prod() -> None:  # the demo admin types a fresh code whenever prod has closed
+        if not vault.step_up_remaining(prod.id):
+            clock.advance(seconds=30)
+            stepup.step_up(vault, prod, totp.code_at(pending.seed, clock.now()))
+
     added: list[tuple[str, str]] = []
     for env in ("dev", "staging", "prod"):
         period, spread = _ENV_ROTATIONS[env]
@@ -91,6 +123,8 @@ def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -
         for prefix, length, name, owner, tags in picks:
             clock.advance(hours=rng.randint(1, 30))
             label = f"{name} {env}"
+            if env == "prod":
+                open_prod()
             add_secret(
                 vault,
                 env,
@@ -108,6 +142,8 @@ def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -
         target = now - timedelta(days=days_back)
         if target > clock.now():
             clock.advance(seconds=(target - clock.now()).total_seconds())
+        if env == "prod":
+            open_prod()
         current = reveal(vault, env, label, channel=None)
         prefix = next((k[0] for k in _KEYS if label.startswith(k[2])), "")
         new = _value(rng, prefix, max(16, len(current) - len(prefix)))

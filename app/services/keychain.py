@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import AuthFailed, KeyLedgerError
 from app.crypto import secretkey
@@ -133,8 +134,12 @@ def save_pin(vault_id: str, pin: Pin) -> None:
             return
         except KeyringError:
             pass
+    _write_pin_file(vault_id, text)
+
+
+def _write_pin_file(name: str, text: str) -> None:
     pins = _pins_from_file()
-    pins[vault_id] = text
+    pins[name] = text
     target = paths.pins_file()
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = target.with_suffix(".tmp")
@@ -148,3 +153,37 @@ def _pins_from_file() -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def load_state(name: str) -> dict[str, Any] | None:
+    """Small non-secret state mirrored outside the vault file (e.g. TOTP failure counters)."""
+    text: str | None = None
+    if available():
+        import keyring
+        from keyring.errors import KeyringError
+
+        with contextlib.suppress(KeyringError):
+            text = keyring.get_password(SERVICE, name)
+    if text is None:
+        text = _pins_from_file().get(name)
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_state(name: str, data: dict[str, object]) -> None:
+    text = json.dumps(data, sort_keys=True)
+    if available():
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            keyring.set_password(SERVICE, name, text)
+            return
+        except KeyringError:
+            pass
+    _write_pin_file(name, text)

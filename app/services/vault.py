@@ -10,6 +10,7 @@ import contextlib
 import secrets as _random
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,14 @@ from app.storage import ledger, projection
 from app.storage.db import file_lock, immediate
 from app.storage.ledger import CommitRow
 from app.storage.publish import FaultHook
+
+
+class StepUpRequired(NotPermitted):
+    """A step-up environment's key stays wrapped until a TOTP code opens it."""
+
+    def __init__(self, env_id: str, message: str) -> None:
+        super().__init__(message)
+        self.env_id = env_id
 
 
 class PublishFailed(KeyLedgerError):
@@ -102,6 +111,9 @@ class Vault:
         self._keys: MemberKeys | None = keys
         self._signer: Signer | None = Signer(keys.sign_private)
         self._sealers: dict[tuple[str, int], aead.Sealer] = {}
+        self._gated: dict[str, int] = {}  # step-up environment id -> window in seconds
+        self._open_until: dict[str, datetime] = {}
+        self._load_gates()
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -145,6 +157,7 @@ class Vault:
     def lock(self) -> None:
         """Drop every key and close the working copy."""
         self._sealers.clear()
+        self._open_until.clear()
         self._keys = None
         self._signer = None
         with contextlib.suppress(sqlite3.Error):
@@ -155,10 +168,55 @@ class Vault:
         return self._keys is None
 
     # -- keys ------------------------------------------------------------------------------
+    # -- step-up --------------------------------------------------------------------------
+    def _load_gates(self) -> None:
+        gates = {}
+        for env_id, meta, meta_epoch in self.conn.execute(
+            "SELECT id, meta, meta_epoch FROM environments"
+        ):
+            policy = self.open_catalog(bytes(meta), meta_epoch, "env-meta", env_id)["policy"]
+            if policy.get("step_up", "none") != "none":
+                gates[env_id] = int(policy["step_up_window_s"])
+        self._gated = gates
+
+    def needs_step_up(self, env_id: str) -> bool:
+        return env_id in self._gated
+
+    def step_up_remaining(self, env_id: str) -> timedelta:
+        until = self._open_until.get(env_id)
+        if until is None:
+            return timedelta(0)
+        left = until - self.clock.now()
+        if left <= timedelta(0):
+            self.close_step_up(env_id)
+            return timedelta(0)
+        return left
+
+    def open_step_up(self, env_id: str) -> datetime:
+        until = self.clock.now() + timedelta(seconds=self._gated.get(env_id, 0))
+        self._open_until[env_id] = until
+        return until
+
+    def close_step_up(self, env_id: str) -> None:
+        """End the window: forget the environment's unwrapped keys."""
+        self._open_until.pop(env_id, None)
+        for key in [k for k in self._sealers if k[0] == env_id]:
+            del self._sealers[key]
+
+    def close_expired_step_ups(self) -> list[str]:
+        expired = [e for e in list(self._open_until) if not self.step_up_remaining(e)]
+        return expired
+
+    # -- keys ------------------------------------------------------------------------------
     def sealer(self, scope: str, epoch: int) -> aead.Sealer:
-        """The AES key of a scope ('vault' or an environment id) at an epoch, unwrapped once."""
+        """The AES key of a scope ('vault' or an environment id) at an epoch, unwrapped once.
+
+        A step-up environment's key is unwrapped only inside an open step-up window.
+        """
         if self._keys is None:
             raise NotPermitted("the vault is locked")
+        if scope in self._gated and not self.step_up_remaining(scope):
+            raise StepUpRequired(scope, "this environment needs a TOTP code first")
         cached = self._sealers.get((scope, epoch))
         if cached is not None:
             return cached
@@ -248,6 +306,7 @@ class Vault:
                 for event in events:
                     projection.apply(self.conn, event, seq=row.seq, author=self.member.id, ts=ts)
             sync.save_pin(self.conn, self.vault_id)
+            self._load_gates()
             try:
                 sync.publish_working_copy(self.conn, self.published, self.fault)
             except OSError as exc:

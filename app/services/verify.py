@@ -37,9 +37,9 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200]
 
 
-def _expected_schema() -> list[tuple[str, str, str, str | None]]:
+def _expected_schema(version: int) -> list[tuple[str, str, str, str | None]]:
     reference = sqlite3.connect(":memory:", isolation_level=None)
-    create_or_migrate(reference)
+    create_or_migrate(reference, version)
     rows = _schema(reference)
     reference.close()
     return rows
@@ -53,7 +53,8 @@ def _schema(conn: sqlite3.Connection) -> list[tuple[str, str, str, str | None]]:
 
 def check_structure(conn: sqlite3.Connection) -> None:
     """The file's tables are exactly ours, and SQLite finds its pages and indexes consistent."""
-    if _schema(conn) != _expected_schema():
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if _schema(conn) != _expected_schema(version):
         raise IntegrityFailure("the vault file's table definitions were changed")
     problems = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
     if problems != "ok":
@@ -90,7 +91,12 @@ def _verify(conn: sqlite3.Connection, progress: Progress | None) -> VerifyReport
         raise IntegrityFailure("the vault file has an empty ledger")
     if name != meta(conn, "name"):
         raise IntegrityFailure("the vault's name was changed outside the ledger")
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for table, key in PROJECTION_TABLES.items():
+        if table not in present:
+            if _rows(rebuilt, table, key):  # events of a newer format in an older file
+                raise IntegrityFailure(f"the file lacks the {table} table its ledger needs")
+            continue
         if _rows(conn, table, key) != _rows(rebuilt, table, key):
             raise IntegrityFailure(f"the {table} table differs from what the ledger says")
     rebuilt.close()

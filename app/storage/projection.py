@@ -110,7 +110,62 @@ def _secret_delete(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts
     conn.execute("DELETE FROM secrets WHERE id = ?", (e["secret"],))
 
 
+def _totp_enroll(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO totp (member_id, enrollment, status, seed, recovery, used,"
+        " failures, last_failure, last_step) VALUES (?, ?, 'pending', ?, '[]', '[]', 0, NULL, -1)",
+        (e["member"], e["enrollment"], _raw(e["seed"])),
+    )
+
+
+def _totp_confirm(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts: str) -> None:
+    conn.execute(
+        "UPDATE totp SET status = 'active', recovery = ?, last_step = ?, failures = 0,"
+        " last_failure = NULL WHERE member_id = ? AND enrollment = ?",
+        (json.dumps(e["recovery"]), e["step"], e["member"], e["enrollment"]),
+    )
+
+
+def _totp_success(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts: str) -> None:
+    conn.execute(
+        "UPDATE totp SET failures = 0, last_failure = NULL, last_step = max(last_step, ?)"
+        " WHERE member_id = ? AND enrollment = ?",
+        (e["step"], e["member"], e["enrollment"]),
+    )
+
+
+def _totp_failure(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts: str) -> None:
+    conn.execute(
+        "UPDATE totp SET failures = failures + 1, last_failure = ? WHERE member_id = ?"
+        " AND enrollment = ?",
+        (ts, e["member"], e["enrollment"]),
+    )
+
+
+def _totp_recovery(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts: str) -> None:
+    row = conn.execute(
+        "SELECT used FROM totp WHERE member_id = ? AND enrollment = ?",
+        (e["member"], e["enrollment"]),
+    ).fetchone()
+    used = sorted({*json.loads(row[0]), int(e["index"])}) if row else []
+    conn.execute(
+        "UPDATE totp SET status = 'recovered', used = ?, failures = 0, last_failure = NULL"
+        " WHERE member_id = ? AND enrollment = ?",
+        (json.dumps(used), e["member"], e["enrollment"]),
+    )
+
+
+def _totp_reset(conn: sqlite3.Connection, e: Event, seq: int, author: str, ts: str) -> None:
+    conn.execute("DELETE FROM totp WHERE member_id = ?", (e["member"],))
+
+
 _HANDLERS = {
+    "totp.enroll": _totp_enroll,
+    "totp.confirm": _totp_confirm,
+    "totp.success": _totp_success,
+    "totp.failure": _totp_failure,
+    "totp.recovery": _totp_recovery,
+    "totp.reset": _totp_reset,
     "member.add": _member_add,
     "key.wrap": _key_wrap,
     "env.add": _env_add,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x4B4C4731  # "KLG1": marks the file as a KeyLedger vault
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,6 +78,21 @@ CREATE TABLE versions (
 );
 """
 
+# v2: each member's TOTP step-up record (seed sealed under the member's own keys).
+_V2 = """
+CREATE TABLE totp (
+    member_id TEXT PRIMARY KEY,
+    enrollment TEXT NOT NULL,
+    status TEXT NOT NULL,
+    seed BLOB NOT NULL,
+    recovery TEXT NOT NULL,
+    used TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_failure TEXT,
+    last_step INTEGER NOT NULL
+);
+"""
+
 # Tables derived from the ledger; `verify` rebuilds them and compares row by row.
 PROJECTION_TABLES = {
     "members": "id",
@@ -85,14 +100,15 @@ PROJECTION_TABLES = {
     "environments": "id",
     "secrets": "id",
     "versions": "secret_id, version",
+    "totp": "member_id",
 }
 
-MIGRATIONS: dict[int, str] = {0: _V1}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2}
 
 
-def create_or_migrate(conn: sqlite3.Connection) -> None:
+def create_or_migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    while version < SCHEMA_VERSION:
+    while version < target:
         conn.executescript(
             "BEGIN;"
             + MIGRATIONS[version]
@@ -104,7 +120,7 @@ def create_or_migrate(conn: sqlite3.Connection) -> None:
 
 def projection_schema() -> str:
     """DDL of the projection tables alone, for rebuilding them in memory."""
-    statements = [s.strip() for s in _V1.split(";") if s.strip()]
+    statements = [s.strip() for s in (_V1 + _V2).split(";") if s.strip()]
     keep = [
         s for s in statements if any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)
     ]

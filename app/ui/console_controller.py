@@ -18,6 +18,7 @@ from app.services.settings import Settings
 from app.services.vault import Vault
 from app.ui.clipboard import ClipboardService
 from app.ui.models.secrets_model import Column, Role
+from app.ui.step_up_flow import StepUpFlow
 from app.ui.views.console import ConsolePage
 
 ActionFactory = Callable[[str, str, object], QAction]
@@ -55,6 +56,9 @@ class ConsoleController(QObject):
         page.detail.edit_requested.connect(self.edit_secret)
         page.detail.delete_requested.connect(self.delete_secret)
         page.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.step_up = StepUpFlow(session, window)
+        self.step_up.step_up_expired.connect(self._on_step_up_expired)
+        page.step_up_requested.connect(self.step_up.manage)
 
     def make_actions(self, action: ActionFactory) -> None:
         action(self.tr("Find"), "Ctrl+F", self._focus_filter)
@@ -159,7 +163,9 @@ class ConsoleController(QObject):
             versions = secret_service.history(vault, secret.env_name, secret.name)
             env = next(e for e in self.envs if e.id == secret.env_id)
             masked = self.tr("No access to %s") % env.name
-            if env.readable:
+            if env.readable and vault.needs_step_up(env.id) and not vault.step_up_remaining(env.id):
+                masked = self.tr("Locked: Reveal or Copy asks for a TOTP code")
+            elif env.readable:
                 value = secret_service.reveal(vault, env.name, secret.name, channel=None)
                 masked = providers.mask(value)
         except KeyLedgerError as exc:
@@ -173,10 +179,32 @@ class ConsoleController(QObject):
             )
         self.page.detail.show_secret(secret, masked, versions, note)
 
+    @Slot(str)
+    def _on_step_up_expired(self, env_id: str) -> None:
+        secret = self.current()
+        if secret is not None and secret.env_id == env_id:
+            self._show_detail(secret)
+        self.message.emit(self.tr("The step-up window closed; its keys were dropped."))
+
+    def _env_of(self, secret: Secret) -> Environment:
+        return next(e for e in self.envs if e.id == secret.env_id)
+
     @Slot(bool)
     def _on_detail_reveal_toggled(self, shown: bool) -> None:
         secret, vault = self.current(), self.vault
         if secret is None or vault is None:
+            return
+        if shown and not self.step_up.ensure_open(self._env_of(secret)):
+            self.page.detail.reveal.blockSignals(True)
+            self.page.detail.reveal.setChecked(False)
+            self.page.detail.reveal.blockSignals(False)
+            return
+        if (
+            not shown
+            and vault.needs_step_up(secret.env_id)
+            and not vault.step_up_remaining(secret.env_id)
+        ):
+            self._show_detail(secret)
             return
         try:
             value = secret_service.reveal(
@@ -197,7 +225,9 @@ class ConsoleController(QObject):
         secret, vault = self.current(), self.vault
         if secret is None or vault is None:
             return
-        env = next(e for e in self.envs if e.id == secret.env_id)
+        env = self._env_of(secret)
+        if not self.step_up.ensure_open(env):
+            return
         try:
             value = secret_service.reveal(vault, env.name, secret.name, channel="copy")
         except KeyLedgerError as exc:
@@ -236,6 +266,9 @@ class ConsoleController(QObject):
         )
         while dialog.exec():
             form = dialog.form()
+            target = next(e for e in self.envs if e.name == form.env)
+            if not self.step_up.ensure_open(target):
+                continue
             try:
                 created = secret_service.add_secret(
                     vault,

@@ -60,6 +60,9 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self.clipboard = ClipboardService(self)
+        self.step_up_label = QLabel()
+        self.step_up_label.setAccessibleName(self.tr("Step-up window"))
+        self.statusBar().addPermanentWidget(self.step_up_label)
         self.clipboard_label = QLabel()
         self.statusBar().addPermanentWidget(self.clipboard_label)
         self.who_label = QLabel()
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
             self.console, self.session, self.clipboard, self.settings, self
         )
         self.controller.message.connect(self._on_controller_message)
+        self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
         self.clipboard.countdown.connect(self._on_clipboard_countdown)
         self.welcome.create_requested.connect(self._on_welcome_create_requested)
         self.welcome.open_requested.connect(self._on_welcome_open_requested)
@@ -201,6 +205,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_locked(self, reason: str) -> None:
         self.clipboard.clear_now()
+        self.step_up_label.setText("")
         self.controller.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept
@@ -220,6 +225,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_idle_timer_timeout(self) -> None:
         self.session.tick()
+        self._show_step_up_windows()
+
+    def _show_step_up_windows(self) -> None:
+        names = {e.id: e.name for e in self.controller.envs}
+        self.step_up_label.setText(
+            ", ".join(
+                self.tr("%s open %d:%02d") % (names.get(env_id, "?"), left // 60, left % 60)
+                for env_id, left in self.controller.step_up.tick()
+            )
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _ACTIVITY and self.session.unlocked:

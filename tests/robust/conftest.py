@@ -30,7 +30,7 @@ from app.crypto import secretkey
 from app.services.create import create_vault
 from app.services.secrets import list_secrets, reveal
 from app.services.vault import Vault
-from tests.conftest import PASSPHRASE, MemoryKeyring
+from tests.conftest import PASSPHRASE, MemoryKeyring, open_step_ups
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMP_GLOB = ".team.kl.kl-publish-*"
@@ -78,11 +78,15 @@ def clock() -> FixedClock:
 
 def new_vault(path: Path, name: str = "Acme AI") -> tuple[Vault, bytes]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return create_vault(path, name, "alice", PASSPHRASE, kdf_seconds=0, clock=clock())
+    vault, key = create_vault(path, name, "alice", PASSPHRASE, kdf_seconds=0, clock=clock())
+    open_step_ups(vault)
+    return vault, key
 
 
 def unlock(path: Path, key: bytes) -> Vault:
-    return Vault.unlock(path, "alice", PASSPHRASE, key)
+    vault = Vault.unlock(path, "alice", PASSPHRASE, key)
+    open_step_ups(vault)
+    return vault
 
 
 def contents(vault: Vault) -> dict[tuple[str, str], str]:

@@ -392,7 +392,7 @@ def test_newer_format_is_refused_with_a_clear_message(team: Team, tmp_path: Path
     with laptop(tmp_path / "laptop2"):
         with pytest.raises(IntegrityFailure) as caught:
             unlock(copy, team.key)
-        assert str(caught.value) == "this vault uses format 99; this KeyLedger reads up to 1"
+        assert str(caught.value) == "this vault uses format 99; this KeyLedger reads up to 2"
         assert caught.value.exit_code == 5
         with pytest.raises(IntegrityFailure, match="format 99"):
             verify_vault(copy)

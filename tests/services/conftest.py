@@ -9,7 +9,7 @@ import pytest
 from app.core.clock import FixedClock
 from app.services.create import create_vault
 from app.services.vault import Vault
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, open_step_ups
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ def created(vault_path: Path, clock: FixedClock) -> Iterator[tuple[Vault, bytes]
     vault, key = create_vault(
         vault_path, "Acme AI", "alice", PASSPHRASE, kdf_seconds=0, clock=clock
     )
+    open_step_ups(vault)  # step-up itself is tested in test_stepup.py
     yield vault, key
     vault.lock()
 

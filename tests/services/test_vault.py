@@ -26,7 +26,7 @@ from app.services.secrets import (
     update_secret,
 )
 from app.services.vault import Vault
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, open_step_ups
 
 OPENAI = "sk-proj-" + "Q" * 40
 ANTHROPIC = "sk-ant-api03-" + "W" * 40
@@ -52,7 +52,9 @@ class Laptops:
 
 
 def reopen(path: Path, key: bytes | None = None, passphrase: str = PASSPHRASE) -> Vault:
-    return Vault.unlock(path, "alice", passphrase, key)
+    vault = Vault.unlock(path, "alice", passphrase, key)
+    open_step_ups(vault)
+    return vault
 
 
 def test_create_writes_private_files_and_default_environments(vault: Vault, vault_path: Path):
@@ -136,6 +138,7 @@ def test_duplicates_and_bad_names_are_refused_and_change_nothing(vault: Vault):
 def test_rotate_keeps_history_with_reason_and_fingerprints(vault: Vault, clock: FixedClock):
     add_secret(vault, "prod", "Anthropic prod", ANTHROPIC)
     clock.advance(days=30)
+    open_step_ups(vault)  # prod's step-up window closed meanwhile
     new_value = "sk-ant-api03-" + "N" * 40
     rotated = rotate_secret(vault, "prod", "Anthropic prod", new_value, "scheduled", "CHG-7")
     assert rotated.version == 2

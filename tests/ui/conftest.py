@@ -11,12 +11,14 @@ import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.core import totp
 from app.core.clock import FixedClock
 from app.crypto import secretkey
+from app.services import stepup
 from app.services.create import create_vault
 from app.services.secrets import add_secret
 from app.services.settings import Settings
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, open_step_ups
 
 SECRETS = [
     ("dev", "OpenAI dev", "sk-proj-" + "D" * 40, "alice", ("llm",)),
@@ -54,13 +56,24 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def team_vault(tmp_path: Path, clock: FixedClock) -> tuple[Path, str]:
-    """A vault with five secrets; returns its path and the Secret Key as text."""
+    """A vault with five secrets, alice enrolled for step-up; its path and Secret Key text.
+
+    Alice's TOTP seed is kept in `SEEDS[path]` for tests that type codes.
+    """
     path = tmp_path / "team.kl"
     vault, key = create_vault(path, "Acme AI", "alice", PASSPHRASE, kdf_seconds=0, clock=clock)
+    pending = stepup.begin_enrollment(vault)
+    stepup.confirm_enrollment(vault, totp.code_at(pending.seed, clock.now()))
+    SEEDS[path] = pending.seed
+    open_step_ups(vault)
     for env, name, value, owner, tags in SECRETS:
         add_secret(vault, env, name, value, owner=owner, tags=tags)
     vault.lock()
+    clock.advance(seconds=30)  # the enrollment's code is spent
     return path, secretkey.format_key(key)
+
+
+SEEDS: dict[Path, bytes] = {}
 
 
 @pytest.fixture

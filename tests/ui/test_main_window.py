@@ -120,10 +120,34 @@ def test_reveal_shows_the_value_and_is_recorded(qtbot, window, team_vault):
     assert (last.action, last.secret) == ("secret.reveal", "OpenAI dev")
 
 
-def test_copy_sets_hints_and_clears_after_the_policy_timeout(qtbot, window, team_vault):
+def type_code(monkeypatch, path, clock, offset_s: int = 0) -> list[str]:
+    """Answer the step-up dialog with alice's current code; returns the errors it showed."""
+    from app.core import totp
+    from app.ui.dialogs.step_up_dialog import StepUpDialog
+    from tests.ui.conftest import SEEDS
+
+    errors: list[str] = []
+
+    def answer(dialog: StepUpDialog) -> int:
+        from datetime import timedelta
+
+        code = totp.code_at(SEEDS[path], clock.now() + timedelta(seconds=offset_s))
+        dialog.code.setText(code)
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+        errors.append(dialog.error.text())
+        return dialog.result()
+
+    monkeypatch.setattr(StepUpDialog, "exec", answer)
+    return errors
+
+
+def test_copy_sets_hints_and_clears_after_the_policy_timeout(
+    qtbot, window, team_vault, clock, monkeypatch
+):
     path, key = team_vault
     unlock(qtbot, window, path, key)
     select(window, 3, "Anthropic prod")
+    type_code(monkeypatch, path, clock)
     window.console.detail.copy.click()
     board = QGuiApplication.clipboard()
     value = "sk-ant-api03-" + "P" * 40

@@ -168,8 +168,15 @@ class SecretRow:
                 severity,
             ),
             _KEY_SEPARATOR.join(
-                (name_key, secret.env_name, env_key, meta.provider.casefold(), provider_key,
-                 owner_key, *meta.tags)
+                (
+                    name_key,
+                    secret.env_name,
+                    env_key,
+                    meta.provider.casefold(),
+                    provider_key,
+                    owner_key,
+                    *meta.tags,
+                )
             ).casefold(),
         )
 

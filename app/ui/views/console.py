@@ -26,10 +26,11 @@ from app.ui.views.env_delegate import EnvironmentDelegate
 class ConsolePage(QWidget):
     """Signals:
     add_requested(): add a secret to the selected environment.
-    lock_requested(), settings_requested(): from the rail.
+    lock_requested(), settings_requested(), step_up_requested(): from the rail.
     """
 
     add_requested = Signal()
+    step_up_requested = Signal()
     lock_requested = Signal()
     settings_requested = Signal()
 
@@ -129,12 +130,17 @@ class ConsolePage(QWidget):
         self.lock_nav.setToolTip(self.tr("Lock the vault (Ctrl+L)"))
         self.lock_nav.setAccessibleName(self.tr("Lock vault"))
         self.lock_nav.clicked.connect(self.lock_requested.emit)
+        self.step_up_nav = QToolButton()
+        self.step_up_nav.setText(self.tr("Step-up"))
+        self.step_up_nav.setToolTip(self.tr("Enroll or check your authenticator app"))
+        self.step_up_nav.setAccessibleName(self.tr("Step-up"))
+        self.step_up_nav.clicked.connect(self.step_up_requested.emit)
         self.settings_nav = QToolButton()
         self.settings_nav.setText(self.tr("Settings"))
         self.settings_nav.setToolTip(self.tr("Settings (Ctrl+,)"))
         self.settings_nav.setAccessibleName(self.tr("Settings"))
         self.settings_nav.clicked.connect(self.settings_requested.emit)
-        for button in (self.secrets_nav, self.lock_nav, self.settings_nav):
+        for button in (self.secrets_nav, self.step_up_nav, self.lock_nav, self.settings_nav):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setMinimumHeight(40)
             button.setSizePolicy(
@@ -143,6 +149,7 @@ class ConsolePage(QWidget):
             )
         box.addWidget(self.secrets_nav)
         box.addStretch(1)
+        box.addWidget(self.step_up_nav)
         box.addWidget(self.settings_nav)
         box.addWidget(self.lock_nav)
         return rail
