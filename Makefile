@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/keyledger demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -27,7 +27,7 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m tests.bench.run
 
 screenshots: $(STAMP)
 	rm -rf $(SHOTS) && mkdir -p $(SHOTS)

@@ -18,6 +18,7 @@ from app.crypto.errors import SignatureError
 from app.crypto.sign import verify as verify_signature
 
 FORMAT = 1
+_decode_json = json.JSONDecoder().decode  # json.loads(bytes) sniffs the encoding every call
 ADMIN_ROLES = frozenset({"owner", "admin"})
 WRITER_ROLES = frozenset({"owner", "admin", "member"})
 ROLES = ("owner", "admin", "member", "auditor")
@@ -127,7 +128,7 @@ def check_commit(
     ):
         raise _fail(seq, "its events do not match the signed list")
     try:
-        events = [json.loads(b) for b in bodies]
+        events = [_decode_json(b.decode("utf-8")) for b in bodies]
     except (ValueError, UnicodeDecodeError):
         raise _fail(seq, "an event is not valid JSON") from None
     if not all(isinstance(e, dict) and isinstance(e.get("t"), str) for e in events):

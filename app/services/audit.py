@@ -34,7 +34,7 @@ def entries(vault: Vault) -> Iterator[AuditEntry]:
     env_names: dict[str, str] = {}
     secret_names: dict[str, str] = {}
     secret_env: dict[str, str] = {}
-    for row, bodies in ledger.commits(vault.conn):
+    for row, bodies, _ in ledger.commits(vault.conn):
         header = parse_header(row.header)
         actor = handles.get(header.author, header.author)
         for body in bodies:

@@ -209,6 +209,5 @@ def _write_genesis(
             "INSERT INTO meta (key, value) VALUES (?, ?)",
             [("vault_id", vault_id), ("name", name), ("format", str(FORMAT))],
         )
-        ledger.append(conn, CommitRow(1, commit_hash, header, signature), bodies)
-        for event in events:
-            projection.apply(conn, event, seq=1, author=owner.id, ts=ts)
+        seqs = ledger.append(conn, CommitRow(1, commit_hash, header, signature), bodies)
+        projection.apply_all(conn, events, seqs, author=owner.id, ts=ts)

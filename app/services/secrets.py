@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +16,7 @@ from app.core import names, providers
 from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, checked
 from app.core.model import Environment, Secret, SecretMeta, Version
 from app.crypto import aead
-from app.crypto.encoding import b64e
+from app.crypto.encoding import b64d, b64e
 from app.crypto.errors import DecryptError
 from app.services.environments import find_environment, list_environments
 from app.services.vault import Vault, new_id
@@ -59,21 +59,51 @@ def check_value(value: str) -> str:
     return value
 
 
+# The metadata ciphertext lives in the event that set it (secrets.meta_event -> events.seq).
+_SELECT_SECRETS = (
+    "SELECT s.id, s.env_id, json_extract(e.body, '$.meta'), s.meta_epoch, s.version,"
+    " s.created_at, s.updated_at, s.rotated_at FROM secrets s"
+    " LEFT JOIN events e ON e.seq = s.meta_event"
+)
+
+
+def _blob(text: object) -> bytes:
+    """A ciphertext field read out of an event body."""
+    if not isinstance(text, str):
+        raise IntegrityFailure("a record points at an event that does not hold it")
+    try:
+        return b64d(text)
+    except ValueError:
+        raise IntegrityFailure("a ciphertext in the ledger is not valid base64url") from None
+
+
+_decode_json = json.JSONDecoder().decode  # json.loads(bytes) sniffs the encoding every call
+
+
+def _secret_by_id(vault: Vault, secret_id: str) -> Secret:
+    """One secret, decrypting only its own record (list_secrets decrypts every one)."""
+    found = _decrypt_secrets(vault, _SELECT_SECRETS + " WHERE s.id = ?", (secret_id,))
+    if not found:
+        raise NotFound(f"no secret with id {secret_id}")
+    return found[0]
+
+
 def list_secrets(vault: Vault, env_name: str | None = None) -> list[Secret]:
-    envs = {e.id: e for e in list_environments(vault)}
-    query = (
-        "SELECT id, env_id, meta, meta_epoch, version, created_at, updated_at, rotated_at"
-        " FROM secrets"
-    )
+    query = _SELECT_SECRETS
     args: tuple[str, ...] = ()
     if env_name is not None:
-        query += " WHERE env_id = ?"
+        query += " WHERE s.env_id = ?"
         args = (find_environment(vault, env_name).id,)
-    result = []
+    return _decrypt_secrets(vault, query, args)
+
+
+def _opened_metas(
+    vault: Vault, query: str, args: tuple[str, ...]
+) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Each row of a _SELECT_SECRETS query with its decrypted metadata."""
     opened: dict[int, aead.Sealer] = {}
-    for sid, env_id, meta, meta_epoch, version, created, updated, rotated in vault.conn.execute(
-        query, args
-    ):
+    for row in vault.conn.execute(query, args):
+        sid, meta, meta_epoch = row[0], _blob(row[2]), row[3]
         sealer = opened.get(meta_epoch) or opened.setdefault(
             meta_epoch, vault.sealer("vault", meta_epoch)
         )
@@ -83,7 +113,15 @@ def list_secrets(vault: Vault, env_name: str | None = None) -> list[Secret]:
             raise IntegrityFailure(
                 "a secret's record failed to decrypt: the file was altered"
             ) from None
-        meta_obj = _meta_from(json.loads(plain))
+        yield row, _decode_json(plain.decode("utf-8"))
+
+
+def _decrypt_secrets(vault: Vault, query: str, args: tuple[str, ...]) -> list[Secret]:
+    envs = {e.id: e for e in list_environments(vault)}
+    result = []
+    for row, data in _opened_metas(vault, query, args):
+        sid, env_id, _, _, version, created, updated, rotated = row
+        meta_obj = _meta_from(data)
         env = envs[env_id]
         result.append(
             Secret(
@@ -111,14 +149,15 @@ def find_secret(vault: Vault, env_name: str, name: str) -> Secret:
 
 
 def _check_unique(vault: Vault, env: Environment, meta: SecretMeta, skip: str | None) -> None:
-    for other in list_secrets(vault, env.name):
-        if other.id == skip:
+    # Raw metadata only: building, then sorting, every Secret costs as much again.
+    for row, other in _opened_metas(vault, _SELECT_SECRETS + " WHERE s.env_id = ?", (env.id,)):
+        if row[0] == skip:
             continue
-        if other.name == meta.name:
+        if other["name"] == meta.name:
             raise Conflict(f"{env.name} already has a secret named {meta.name!r}")
-        if other.meta.env_var == meta.env_var:
+        if other["env_var"] == meta.env_var:
             raise Conflict(
-                f"{env.name} already uses the variable {meta.env_var} (for {other.name!r})"
+                f"{env.name} already uses the variable {meta.env_var} (for {other['name']!r})"
             )
 
 
@@ -203,8 +242,9 @@ def add_secret(vault: Vault, env_name: str, name: str, value: str, **fields: Any
     env = _writable(vault, env_name)
     meta = build_meta(name, check_value(value), **fields)
     _check_unique(vault, env, meta, None)
-    vault.commit([_add_event(vault, env, meta, value)])
-    return find_secret(vault, env.name, meta.name)
+    event = _add_event(vault, env, meta, value)
+    vault.commit([event])
+    return _secret_by_id(vault, event["secret"])
 
 
 def update_secret(
@@ -266,12 +306,13 @@ def delete_secret(vault: Vault, env_name: str, name: str) -> None:
 
 def _decrypt_value(vault: Vault, secret: Secret, version: int) -> str:
     row = vault.conn.execute(
-        "SELECT epoch, value FROM versions WHERE secret_id = ? AND version = ?",
+        "SELECT v.epoch, json_extract(e.body, '$.value') FROM versions v"
+        " LEFT JOIN events e ON e.seq = v.event WHERE v.secret_id = ? AND v.version = ?",
         (secret.id, version),
     ).fetchone()
     if row is None:
         raise NotFound(f"{secret.name!r} has no version {version}")
-    epoch, blob = row
+    epoch, blob = row[0], _blob(row[1])
     sealer = vault.sealer(secret.env_id, epoch)
     try:
         plain = sealer.open(
@@ -323,11 +364,12 @@ def history(vault: Vault, env_name: str, name: str) -> list[Version]:
     handles = dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
     result = []
     for version, info, info_epoch, author, created in vault.conn.execute(
-        "SELECT version, info, info_epoch, author, created_at FROM versions WHERE secret_id = ?"
-        " ORDER BY version DESC",
+        "SELECT v.version, json_extract(e.body, '$.info'), v.info_epoch, v.author, v.created_at"
+        " FROM versions v LEFT JOIN events e ON e.seq = v.event WHERE v.secret_id = ?"
+        " ORDER BY v.version DESC",
         (secret.id,),
     ):
-        data = vault.open_catalog(bytes(info), info_epoch, "version-info", secret.id, version)
+        data = vault.open_catalog(_blob(info), info_epoch, "version-info", secret.id, version)
         result.append(
             Version(
                 version,

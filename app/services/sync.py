@@ -122,11 +122,10 @@ def catch_up(conn: sqlite3.Connection, pub: sqlite3.Connection, published: Path)
 def _fast_forward(conn: sqlite3.Connection, pub: sqlite3.Connection, after: int) -> None:
     with immediate(conn):
         state = state_from_projection(conn)
-        for row, bodies in ledger.commits(pub, after):
+        for row, bodies, _ in ledger.commits(pub, after):
             header, events = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
-            ledger.append(conn, row, bodies)
-            for event in events:
-                projection.apply(conn, event, seq=row.seq, author=header.author, ts=header.ts)
+            seqs = ledger.append(conn, row, bodies)
+            projection.apply_all(conn, events, seqs, author=header.author, ts=header.ts)
 
 
 def check_pin(conn: sqlite3.Connection, vault_id: str) -> None:

@@ -302,9 +302,8 @@ class Vault:
                     header,
                     self._signer.sign(signing_message(commit_hash)),
                 )
-                ledger.append(self.conn, row, bodies)
-                for event in events:
-                    projection.apply(self.conn, event, seq=row.seq, author=self.member.id, ts=ts)
+                seqs = ledger.append(self.conn, row, bodies)
+                projection.apply_all(self.conn, events, seqs, author=self.member.id, ts=ts)
             sync.save_pin(self.conn, self.vault_id)
             self._load_gates()
             try:

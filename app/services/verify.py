@@ -7,7 +7,9 @@ is rebuilt from the events into memory and compared row by row with the stored t
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from app.core.errors import IntegrityFailure
 from app.core.ledger import LedgerState, MemberRights, check_commit
@@ -26,11 +28,45 @@ def meta(conn: sqlite3.Connection, key: str) -> str:
 
 
 def verify(conn: sqlite3.Connection, progress: Progress | None = None) -> VerifyReport:
+    path = _file_of(conn)
     try:
-        check_structure(conn)
-        return _verify(conn, progress)
+        if not path:
+            check_structure(conn)
+            return _verify(conn, None, progress)
+        # SQLite's own page and index check runs on the second core while Python reads the
+        # ledger (sqlite3 releases the GIL while a statement runs).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            structure = pool.submit(_check_structure_at, path)
+            try:
+                report = _verify(conn, path, progress)
+            finally:
+                problem = structure.exception()
+            if problem is not None:
+                raise problem
+            return report
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise IntegrityFailure(f"the vault file is damaged ({one_line(exc)})") from None
+
+
+def _file_of(conn: sqlite3.Connection) -> str:
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(file or "")
+    return ""
+
+
+def _read_only_uri(path: str) -> str:
+    return "file:" + urllib.parse.quote(path) + "?mode=ro"
+
+
+def _check_structure_at(path: str) -> None:
+    other = sqlite3.connect(
+        _read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False
+    )
+    try:
+        check_structure(other)
+    finally:
+        other.close()
 
 
 def one_line(exc: BaseException) -> str:
@@ -61,48 +97,65 @@ def check_structure(conn: sqlite3.Connection) -> None:
         raise IntegrityFailure(f"the vault file is damaged ({' '.join(problems.split())[:120]})")
 
 
-def _verify(conn: sqlite3.Connection, progress: Progress | None) -> VerifyReport:
+def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | None) -> VerifyReport:
     vault_id = meta(conn, "vault_id")
     state = LedgerState(vault=vault_id)
-    rebuilt = sqlite3.connect(":memory:", isolation_level=None)
+    rebuilt = sqlite3.connect("file::memory:", uri=True, isolation_level=None)
     rebuilt.executescript(projection_schema())
     rebuilt.execute("BEGIN")
     total = ledger.count(conn)
     events = 0
     name = None
-    for row, bodies in ledger.commits(conn):
+    for row, bodies, seqs in ledger.commits(conn):
         if row.seq != state.count + 1:
             raise IntegrityFailure(f"ledger commit #{state.count + 1} is missing")
         header, parsed = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
-        for event in parsed:
-            if event["t"] == "vault.init":
-                name = event.get("name")
-            try:
-                projection.apply(rebuilt, event, seq=row.seq, author=header.author, ts=header.ts)
-            except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
-                raise IntegrityFailure(
-                    f"ledger commit #{row.seq}: an event cannot be applied"
-                ) from None
+        if row.seq == 1:
+            name = parsed[0].get("name")
+        try:
+            projection.apply_all(rebuilt, parsed, seqs, author=header.author, ts=header.ts)
+        except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
+            raise IntegrityFailure(
+                f"ledger commit #{row.seq}: an event cannot be applied"
+            ) from None
         events += len(parsed)
         if progress and row.seq % 256 == 0:
             progress(row.seq, total)
     rebuilt.execute("COMMIT")
     if state.head is None:
         raise IntegrityFailure("the vault file has an empty ledger")
+    if ledger.event_count(conn) != events:
+        raise IntegrityFailure("the events table holds rows that no commit signed")
     if name != meta(conn, "name"):
         raise IntegrityFailure("the vault's name was changed outside the ledger")
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if path:
+        rebuilt.execute("ATTACH DATABASE ? AS file", (_read_only_uri(path),))
     for table, key in PROJECTION_TABLES.items():
         if table not in present:
             if _rows(rebuilt, table, key):  # events of a newer format in an older file
                 raise IntegrityFailure(f"the file lacks the {table} table its ledger needs")
             continue
-        if _rows(conn, table, key) != _rows(rebuilt, table, key):
+        same = (
+            _same_in_sql(rebuilt, table)
+            if path
+            else (_rows(conn, table, key) == _rows(rebuilt, table, key))
+        )
+        if not same:
             raise IntegrityFailure(f"the {table} table differs from what the ledger says")
     rebuilt.close()
     return VerifyReport(
         state.count, events, state.head, ("hashes", "signatures", "rights", "projection")
     )
+
+
+def _same_in_sql(rebuilt: sqlite3.Connection, table: str) -> bool:
+    """Row sets equal (tables have primary keys, so no duplicates hide behind EXCEPT)."""
+    query = (
+        f"SELECT (SELECT count(*) FROM file.{table}) = (SELECT count(*) FROM main.{table})"  # noqa: S608
+        f" AND NOT EXISTS (SELECT * FROM file.{table} EXCEPT SELECT * FROM main.{table})"
+    )
+    return bool(rebuilt.execute(query).fetchone()[0])
 
 
 def _rows(conn: sqlite3.Connection, table: str, key: str) -> list[tuple[object, ...]]:

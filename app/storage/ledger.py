@@ -31,37 +31,49 @@ def count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM commits").fetchone()[0])
 
 
-def append(conn: sqlite3.Connection, row: CommitRow, bodies: list[bytes]) -> None:
+def append(conn: sqlite3.Connection, row: CommitRow, bodies: list[bytes]) -> list[int]:
+    """Append a commit and its events; returns the events' sequence numbers (events.seq)."""
     conn.execute(
         "INSERT INTO commits (seq, hash, header, sig) VALUES (?, ?, ?, ?)",
         (row.seq, row.hash, row.header, row.sig),
     )
+    first = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0])
+    seqs = list(range(first, first + len(bodies)))
     conn.executemany(
-        "INSERT INTO events (commit_seq, idx, body) VALUES (?, ?, ?)",
-        [(row.seq, i, body) for i, body in enumerate(bodies)],
+        "INSERT INTO events (seq, commit_seq, idx, body) VALUES (?, ?, ?, ?)",
+        [(n, row.seq, i, body) for i, (n, body) in enumerate(zip(seqs, bodies, strict=True))],
     )
+    return seqs
 
 
-def commits(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[CommitRow, list[bytes]]]:
-    """Each commit after `after` with its event bodies, in ledger order, streaming."""
-    cur = conn.execute(
-        "SELECT c.seq, c.hash, c.header, c.sig, e.idx, e.body FROM commits c"
-        " LEFT JOIN events e ON e.commit_seq = c.seq WHERE c.seq > ? ORDER BY c.seq, e.idx",
+def commits(
+    conn: sqlite3.Connection, after: int = 0
+) -> Iterator[tuple[CommitRow, list[bytes], list[int]]]:
+    """Each commit after `after` with its event bodies and their events.seq, in ledger order."""
+    # Two ordered cursors merged: a JOIN would copy each commit's header (which lists every
+    # event hash) once per event, i.e. O(events^2) bytes for a commit of many events.
+    heads = conn.execute(
+        "SELECT seq, hash, header, sig FROM commits WHERE seq > ? ORDER BY seq", (after,)
+    )
+    events = conn.execute(
+        "SELECT commit_seq, idx, body, seq FROM events WHERE commit_seq > ?"
+        " ORDER BY commit_seq, idx",
         (after,),
     )
-    current: CommitRow | None = None
-    bodies: list[bytes] = []
-    for seq, hash_, header, sig, idx, body in cur:
-        if current is None or current.seq != seq:
-            if current is not None:
-                yield current, bodies
-            current, bodies = CommitRow(seq, hash_, header, sig), []
-        if idx is not None:
-            if idx != len(bodies):
+    pending = events.fetchone()
+    for seq, hash_, header, sig in heads:
+        bodies: list[bytes] = []
+        seqs: list[int] = []
+        while pending is not None and pending[0] < seq:  # events of no commit: verify counts
+            pending = events.fetchone()
+        while pending is not None and pending[0] == seq:
+            if pending[1] != len(bodies):
                 bodies.append(b"")  # a gap: the commit's event hashes will not match
-            bodies.append(body)
-    if current is not None:
-        yield current, bodies
+                seqs.append(-1)
+            bodies.append(pending[2])
+            seqs.append(pending[3])
+            pending = events.fetchone()
+        yield CommitRow(seq, hash_, header, sig), bodies, seqs
 
 
 def event_count(conn: sqlite3.Connection) -> int:

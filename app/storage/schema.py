@@ -3,6 +3,9 @@
 `PRAGMA user_version` holds the schema version; MIGRATIONS[n] upgrades n -> n + 1.
 Columns hold ids, counts, timestamps, public keys, signatures and ciphertext; the only clear
 human-readable text is the vault's display name and the member handles (needed to unlock).
+Secret metadata and values are not copied into the projection: `secrets.meta_event` and
+`versions.event` point at the ledger event (events.seq) whose body carries the ciphertext, so
+the file holds each ciphertext once and `verify` compares small rows.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ CREATE TABLE environments (
 CREATE TABLE secrets (
     id TEXT PRIMARY KEY,
     env_id TEXT NOT NULL,
-    meta BLOB NOT NULL,
+    meta_event INTEGER NOT NULL,
     meta_epoch INTEGER NOT NULL,
     version INTEGER NOT NULL,
     created_at TEXT NOT NULL,
@@ -69,8 +72,7 @@ CREATE TABLE versions (
     secret_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     epoch INTEGER NOT NULL,
-    value BLOB NOT NULL,
-    info BLOB NOT NULL,
+    event INTEGER NOT NULL,
     info_epoch INTEGER NOT NULL,
     author TEXT NOT NULL,
     created_at TEXT NOT NULL,

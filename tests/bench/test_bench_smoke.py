@@ -1,6 +1,6 @@
 """`make bench` in CI: a smoke check at 200 secrets that every operation runs and answers right.
 
-Timings are not checked here (a benchmark, not a timed test); `python -m bench.run` without
+Timings are not checked here (a benchmark, not a timed test); `python -m tests.bench.run` without
 --smoke gives the figures and the targets.
 """
 
@@ -26,7 +26,14 @@ ROWS = (
 def test_bench_smoke_runs_every_operation(tmp_path: Path) -> None:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--smoke", "--cache-dir", str(tmp_path / "bench")],
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.run",
+            "--smoke",
+            "--cache-dir",
+            str(tmp_path / "bench"),
+        ],
         cwd=ROOT,
         env=dict(os.environ),  # KEYLEDGER_DATA_DIR from the autouse fixture; the bench sets its own
         capture_output=True,

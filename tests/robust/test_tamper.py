@@ -87,7 +87,8 @@ def move_value(db: Path, ids: dict[str, str], source: str, target: str) -> None:
     changed = sqlite_edit(
         db,
         (
-            "UPDATE versions SET value = (SELECT value FROM versions WHERE secret_id = ?)"
+            # versions.event points at the event that holds the value's ciphertext
+            "UPDATE versions SET event = (SELECT event FROM versions WHERE secret_id = ?)"
             " WHERE secret_id = ?",
             (ids[source], ids[target]),
         ),
@@ -155,10 +156,11 @@ def _delete_commit(conn: sqlite3.Connection, seq: int) -> None:
 
 
 EDITS: dict[str, tuple[Edit, str]] = {
-    "secrets.meta of one row replaced by another's": (
+    "secrets.meta_event of one row replaced by another's": (
         lambda c, ids: _one(
             c,
-            "UPDATE secrets SET meta = (SELECT meta FROM secrets WHERE id = ?) WHERE id = ?",
+            "UPDATE secrets SET meta_event = (SELECT meta_event FROM secrets WHERE id = ?)"
+            " WHERE id = ?",
             ids["zebra-dev-two"],
             ids["zebra-dev-one"],
         ),
@@ -187,6 +189,14 @@ EDITS: dict[str, tuple[Edit, str]] = {
     "an events.body changed": (
         lambda c, ids: _patch_blob(c, "events", "body", "commit_seq = 3", 10),
         r"ledger commit #3: its events do not match the signed list",
+    ),
+    "an events row added that no commit signed": (
+        lambda c, ids: _one(
+            c,
+            "INSERT INTO events (commit_seq, idx, body) SELECT 999, 0, body"
+            " FROM events WHERE commit_seq = 2 AND idx = 0",
+        ),
+        "the events table holds rows that no commit signed",
     ),
     "an events row deleted": (
         lambda c, ids: _one(c, "DELETE FROM events WHERE commit_seq = 3"),
