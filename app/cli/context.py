@@ -100,12 +100,10 @@ def emit_json(data: Any) -> None:
 
 
 def table(rows: list[list[str]], headers: list[str]) -> None:
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
-    lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
-        for row in [headers, *rows]
-    ]
-    click.echo("\n".join(lines))  # one write: 100k rows echoed one by one cost 0.8 s
+    widths = [max(map(len, column)) for column in zip(headers, *rows, strict=False)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
+    text = "\n".join(line.format(*row).rstrip() for row in [headers, *rows])
+    click.echo(text)  # one write: echoing 100k rows one by one costs 0.8 s
 
 
 def totp_option(fn: Any) -> Any:

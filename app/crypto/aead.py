@@ -24,7 +24,10 @@ def context(*parts: str | int) -> bytes:
     for p in text:
         if "|" in p:
             raise ValueError("context parts must not contain '|'")
-    return "|".join(["keyledger/v1", *text]).encode("utf-8")
+    try:
+        return "|".join(["keyledger/v1", *text]).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("context parts must be valid Unicode text") from None
 
 
 class Sealer:

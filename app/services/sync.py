@@ -34,6 +34,38 @@ def read_identity(published: Path) -> tuple[str, str]:
         conn.close()
 
 
+MemberRecord = tuple[str, str, str, str, str, bytes]  # id, handle, role, status, kdf, sealed
+
+
+def member_record(published: Path, handle: str | None) -> MemberRecord | None:
+    """The member's unlock record as the shared file has it (None if it is not plain which)."""
+    try:
+        conn = open_published(published)
+    except StorageError:
+        return None
+    try:
+        rows = conn.execute(
+            "SELECT id, handle, role, status, kdf, sealed FROM members WHERE status = 'active'"
+        ).fetchall()
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        return None
+    finally:
+        conn.close()
+    if handle is not None:
+        rows = [r for r in rows if r[1] == handle]
+    if len(rows) != 1:
+        return None
+    found = rows[0]
+    return (
+        str(found[0]),
+        str(found[1]),
+        str(found[2]),
+        str(found[3]),
+        str(found[4]),
+        bytes(found[5]),
+    )
+
+
 def _open_published(published: Path) -> sqlite3.Connection:
     try:
         return open_published(published)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import secrets as _random
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -126,8 +127,20 @@ class Vault:
         clock: Clock | None = None,
     ) -> Vault:
         vault_id, name = sync.read_identity(published)
-        with file_lock(sync.lock_path(vault_id)):
-            conn = sync.open_working_copy(published, vault_id)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Argon2id (which releases the GIL) starts at once from the shared file's copy of
+            # this member's record; catching up the working copy and the keychain's pinned head
+            # proceed meanwhile. The result counts only if the working copy agrees.
+            early = sync.member_record(published, handle)
+            derived = None
+            if early is not None and secret_key is not None:
+                derived = pool.submit(
+                    open_member_keys, vault_id, early[0], early[4], early[5], passphrase, secret_key
+                )
+            with file_lock(sync.lock_path(vault_id)):
+                conn = sync.open_working_copy(published, vault_id)
+            if derived is not None:
+                derived.exception()  # wait, so no thread outlives a failed open below
         try:
             member_id = resolve_member(conn, vault_id, handle)
             row = conn.execute(
@@ -145,9 +158,17 @@ class Vault:
                     f"no Secret Key for {m_handle} in the OS keychain; pass --secret-key-file"
                     " PATH or set KEYLEDGER_SECRET_KEY_FILE"
                 )
-            keys = open_member_keys(
-                vault_id, member_id, kdf_text, bytes(sealed), passphrase, secret_key
+            same = early is not None and (early[0], early[4], bytes(early[5])) == (
+                member_id,
+                kdf_text,
+                bytes(sealed),
             )
+            if derived is not None and same:
+                keys = derived.result()
+            else:
+                keys = open_member_keys(
+                    vault_id, member_id, kdf_text, bytes(sealed), passphrase, secret_key
+                )
             member = Member(member_id, m_handle, role, status)
             return cls(published, conn, vault_id, name, member, keys, clock or SystemClock())
         except BaseException:

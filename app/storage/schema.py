@@ -123,7 +123,10 @@ def create_or_migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) ->
 def projection_schema() -> str:
     """DDL of the projection tables alone, for rebuilding them in memory."""
     statements = [s.strip() for s in (_V1 + _V2).split(";") if s.strip()]
-    keep = [
-        s for s in statements if any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)
+    keep = [  # tables only: their primary keys serve the replay; other indexes cost inserts
+        s
+        for s in statements
+        if s.startswith("CREATE TABLE")
+        and any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)
     ]
     return ";\n".join(keep) + ";"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Signal, Slot
 from PySide6.QtGui import QAction
@@ -17,11 +19,17 @@ from app.services.session import Session
 from app.services.settings import Settings
 from app.services.vault import Vault
 from app.ui.clipboard import ClipboardService
-from app.ui.models.secrets_model import Column, Role
+from app.ui.models.secrets_model import Column, Role, SecretRow, build_rows
 from app.ui.step_up_flow import StepUpFlow
 from app.ui.views.console import ConsolePage
 
 ActionFactory = Callable[[str, str, object], QAction]
+
+
+class Prepared(NamedTuple):
+    envs: list[Environment]
+    secrets: list[Secret]
+    rows: list[SecretRow]
 
 
 class ConsoleController(QObject):
@@ -44,6 +52,8 @@ class ConsoleController(QObject):
         self.settings, self.window = settings, window
         self.envs: list[Environment] = []
         self.all_secrets: list[Secret] = []
+        self.all_rows: list[SecretRow] = []
+        self._by_id: dict[str, Secret] = {}
         self.env_id: str | None = None
         self.selected_id: str | None = None
         page.env_view.selectionModel().selectionChanged.connect(self._on_env_selection_changed)
@@ -73,35 +83,53 @@ class ConsoleController(QObject):
         return self.session.vault
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self) -> None:
+    @staticmethod
+    def prepare(vault: Vault, now: datetime) -> Prepared:
+        """Everything the console shows, decrypted and laid out; safe off the GUI thread."""
+        envs = list_environments(vault)
+        secrets = secret_service.list_secrets(vault, ordered=False)  # the model sorts
+        return Prepared(envs, secrets, build_rows(secrets, now))
+
+    def load(self, prepared: Prepared | None = None) -> None:
         vault = self.vault
         if vault is None:
             return
-        self.envs = list_environments(vault)
-        self.all_secrets = secret_service.list_secrets(vault)
+        prepared = prepared or self.prepare(vault, self.session.clock.now())
+        self.envs, self.all_secrets, self.all_rows = prepared
+        self._by_id = {s.id: s for s in self.all_secrets}
         page = self.page
         page.environments.set_environments(self.envs)
         row = page.environments.row_of(self.env_id)
+        selection = page.env_view.selectionModel()
+        selection.blockSignals(True)  # one refresh below, not one per selection change
         page.env_view.selectRow(max(row, 0))
+        selection.blockSignals(False)
+        if row < 0:
+            self.env_id = None
         self._show_env()
 
     def unload(self) -> None:
         self.page.secrets.set_secrets([], self.session.clock.now())
         self.page.environments.set_environments([])
         self.page.detail.show_secret(None)
-        self.all_secrets = []
+        self.all_secrets, self.all_rows, self._by_id = [], [], {}
 
     def _show_env(self) -> None:
-        shown = [s for s in self.all_secrets if self.env_id in (None, s.env_id)]
-        self.page.secrets.set_secrets(shown, self.session.clock.now())
+        env_id = self.env_id
+        rows = (
+            self.all_rows
+            if env_id is None
+            else [r for r in self.all_rows if r.secret.env_id == env_id]
+        )
+        self.page.secrets.set_rows(rows)
         self.page.secrets.set_filter(self.page.filter.text())
         env = self._env()
         banner = ""
         if env is not None and env.policy.step_up != "none":
             banner = self.tr(
-                "%s asks for a %s code before its keys open; this version does not"
-                " enforce that yet."
-            ) % (env.name, env.policy.step_up.upper())
+                "%s asks for a code from your authenticator app before its keys open; it then"
+                " stays open for %d minutes."
+            ) % (env.name, env.policy.step_up_window_s // 60)
         self.page.step_up_banner.setText(banner)
         self.page.step_up_banner.setVisible(bool(banner))
         self._restore_selection()
@@ -146,7 +174,7 @@ class ConsoleController(QObject):
 
     # -- the selected secret -------------------------------------------------------------
     def current(self) -> Secret | None:
-        return next((s for s in self.all_secrets if s.id == self.selected_id), None)
+        return self._by_id.get(self.selected_id or "")
 
     @Slot(QItemSelection, QItemSelection)
     def _on_table_selection_changed(self, *_: object) -> None:
@@ -171,13 +199,7 @@ class ConsoleController(QObject):
         except KeyLedgerError as exc:
             self._error(exc)
             return
-        note = ""
-        if env.policy.step_up != "none":
-            note = (
-                self.tr("Step-up (%s) is this environment's policy but is not enforced yet.")
-                % env.policy.step_up.upper()
-            )
-        self.page.detail.show_secret(secret, masked, versions, note)
+        self.page.detail.show_secret(secret, masked, versions)
 
     @Slot(str)
     def _on_step_up_expired(self, env_id: str) -> None:

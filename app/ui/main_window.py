@@ -170,23 +170,33 @@ class MainWindow(QMainWindow):
                 return
         self.unlock_page.set_busy(True)
         path = self.target.path
+        session, prepare = self.session, self.controller.prepare
+
+        def unlock_and_prepare() -> tuple[object, object]:
+            vault = session.unlock(path, handle, passphrase, secret_key)
+            try:
+                return vault, prepare(vault, session.clock.now())
+            except BaseException:
+                vault.lock()
+                raise
+
         self.job = run_in_background(
-            lambda: self.session.unlock(path, handle, passphrase, secret_key),
-            self._on_unlock_done,
-            self._on_unlock_failed,
-            self,
+            unlock_and_prepare, self._on_unlock_done, self._on_unlock_failed, self
         )
 
-    def _on_unlock_done(self, vault: object) -> None:
+    def _on_unlock_done(self, result: tuple[object, object]) -> None:
         from app.services.vault import Vault
+        from app.ui.console_controller import Prepared
 
+        vault, prepared = result
         assert isinstance(vault, Vault)
+        assert isinstance(prepared, Prepared)
         self.session.opened(vault)
         self.unlock_page.passphrase.clear()
         self.who_label.setText(
             self.tr("%s · %s (%s)") % (vault.name, vault.member.handle, vault.member.role)
         )
-        self.controller.load()
+        self.controller.load(prepared)
         self.pages.setCurrentWidget(self.console)
         self.vault_unlocked.emit()
 

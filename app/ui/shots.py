@@ -30,8 +30,10 @@ def capture_all(out: Path, theme: str) -> list[Path]:
     from app.ui.app import make_app
     from app.ui.dialogs.create_vault import CreateVaultDialog
     from app.ui.dialogs.emergency_kit import EmergencyKitDialog
+    from app.ui.dialogs.enroll_dialog import EnrollDialog
     from app.ui.dialogs.secret_dialog import SecretDialog
     from app.ui.dialogs.settings_dialog import SettingsDialog
+    from app.ui.dialogs.step_up_dialog import StepUpDialog
     from app.ui.main_window import MainWindow
     from app.ui.theme import apply_theme
 
@@ -81,6 +83,8 @@ def capture_all(out: Path, theme: str) -> list[Path]:
         ("settings", SettingsDialog(settings, window)),
         ("create-vault", CreateVaultDialog(Path.home(), window)),
         ("emergency-kit", EmergencyKitDialog(_sample_kit(), False, window)),
+        ("step-up", StepUpDialog("prod", 5, demo.current_code(), window)),
+        ("enroll", EnrollDialog(_SAMPLE_URI, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", window)),
     ]
     add = dialogs[0][1]
     assert isinstance(add, SecretDialog)
@@ -96,6 +100,12 @@ def capture_all(out: Path, theme: str) -> list[Path]:
     window.close()
     QApplication.processEvents()
     return shots
+
+
+_SAMPLE_URI = (
+    "otpauth://totp/KeyLedger:alice%20%28Acme%20AI%29?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    "&issuer=KeyLedger"
+)
 
 
 def _sample_kit() -> str:

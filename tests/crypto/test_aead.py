@@ -229,7 +229,7 @@ def test_context_rejects_separator_in_parts(parts: tuple[str, ...]) -> None:
         context(*parts)
 
 
-part = st.text(st.characters(exclude_characters="|"), max_size=6)
+part = st.text(st.characters(exclude_characters="|", exclude_categories=("Cs",)), max_size=6)
 
 
 @FAST
@@ -237,3 +237,8 @@ part = st.text(st.characters(exclude_characters="|"), max_size=6)
 def test_context_is_injective(a: list[str], b: list[str]) -> None:
     # With '|' forbidden inside parts, distinct part lists give distinct associated data.
     assert (context(*a) == context(*b)) == (a == b)
+
+
+def test_context_refuses_text_that_is_not_unicode() -> None:
+    with pytest.raises(ValueError, match="valid Unicode"):
+        context("vault", "\ud800")

@@ -153,7 +153,7 @@ class SecretRow:
                 meta.env_var,
                 pname,
                 meta.owner,
-                rotated.date().isoformat(),
+                secret.rotated_at[:10],  # the ledger's UTC ISO form: the date is its prefix
                 due.date().isoformat(),
                 status_labels[severity],
             ),
@@ -239,6 +239,16 @@ def _narrows(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
     return all(any(o in n for n in new) for o in old)
 
 
+def build_rows(secrets: Sequence[Secret], now: datetime) -> list[SecretRow]:
+    """Rows in name order; plain Python, so it can run off the GUI thread."""
+    labels = tuple(_tr(text) for text in STATUS_LABELS)
+    build = SecretRow.from_secret
+    rows = [build(s, now, labels) for s in secrets]
+    # Stable: rows with the same name keep the order given (services list by environment).
+    rows.sort(key=_name_key)
+    return rows
+
+
 class SecretsModel(QAbstractTableModel):
     """Secrets as rows, one Column per field; filter and sort happen here, not in a proxy."""
 
@@ -255,11 +265,10 @@ class SecretsModel(QAbstractTableModel):
     # --- public API -------------------------------------------------------------------------
 
     def set_secrets(self, secrets: Sequence[Secret], now: datetime) -> None:
-        labels = tuple(_tr(text) for text in STATUS_LABELS)
-        build = SecretRow.from_secret
-        rows = [build(s, now, labels) for s in secrets]
-        # Stable: rows with the same name keep the order given (services list by environment).
-        rows.sort(key=_name_key)
+        self.set_rows(build_rows(secrets, now))
+
+    def set_rows(self, rows: list[SecretRow]) -> None:
+        """Rows from `build_rows` (which a worker thread may run), in name order."""
         self.beginResetModel()
         self._base = rows
         self._sorted = self._in_sort_order(rows)

@@ -97,6 +97,7 @@ class DetailPane(QWidget):
         self.history.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
+        self.history.horizontalHeader().setStretchLastSection(True)
         self.history.setSelectionMode(QTableView.SelectionMode.NoSelection)
         body.addWidget(self.history, 1)
         layout.addWidget(self.body, 1)
@@ -107,7 +108,6 @@ class DetailPane(QWidget):
         secret: Secret | None,
         masked: str = "",
         versions: list[Version] | None = None,
-        step_up_note: str = "",
     ) -> None:
         self.body.setVisible(secret is not None)
         self.empty.setVisible(secret is None)
