@@ -213,10 +213,6 @@ def confirm_enrollment(vault: Vault, code: str) -> list[str]:
     return codes
 
 
-def _env_name(env: Environment | str) -> str:
-    return env if isinstance(env, str) else env.name
-
-
 def step_up(vault: Vault, env: Environment, code: str) -> datetime:
     """Check a code; on success the environment opens for its window. Returns when it ends."""
     current = state(vault)

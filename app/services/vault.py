@@ -225,8 +225,8 @@ class Vault:
             del self._sealers[key]
 
     def close_expired_step_ups(self) -> list[str]:
-        expired = [e for e in list(self._open_until) if not self.step_up_remaining(e)]
-        return expired
+        """Close every window that has ended; returns those environments' ids."""
+        return [e for e in list(self._open_until) if not self.step_up_remaining(e)]
 
     # -- keys ------------------------------------------------------------------------------
     def sealer(self, scope: str, epoch: int) -> aead.Sealer:
