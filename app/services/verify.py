@@ -10,6 +10,7 @@ import sqlite3
 import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from app.core.errors import IntegrityFailure
 from app.core.ledger import LedgerState, MemberRights, check_commit
@@ -186,3 +187,56 @@ def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
         state.access.setdefault(member_id, set()).add(scope)
     state.secret_env = dict(conn.execute("SELECT id, env_id FROM secrets").fetchall())
     return state
+
+
+def identical_to(conn: sqlite3.Connection, other: Path) -> bool:
+    """Whether `conn`'s file holds exactly the rows of `other` (a file already verified).
+
+    Checks this file's own structure, then compares every table by primary key in SQLite.
+    Any difference (a newer or damaged copy) answers False, and the caller verifies in full.
+    """
+    path = _file_of(conn)
+    if not path:
+        return False
+    try:
+        check_structure(conn)
+        if _schema(conn) != _schema_of(other):
+            return False
+        probe = sqlite3.connect("file::memory:", uri=True, isolation_level=None)
+        try:
+            probe.execute("ATTACH DATABASE ? AS main2", (_read_only_uri(path),))
+            probe.execute("ATTACH DATABASE ? AS other", (_read_only_uri(str(other)),))
+            for table, key in _ALL_TABLES.items():
+                if not _same_tables(probe, "main2", "other", table, key):
+                    return False
+        finally:
+            probe.close()
+    except (sqlite3.DatabaseError, UnicodeDecodeError, IntegrityFailure):
+        return False
+    return True
+
+
+_ALL_TABLES = {"meta": "key", "commits": "seq", "events": "seq", **PROJECTION_TABLES}
+
+
+def _schema_of(path: Path) -> list[tuple[str, str, str, str | None]]:
+    other = sqlite3.connect(_read_only_uri(str(path)), uri=True, isolation_level=None)
+    try:
+        return _schema(other)
+    finally:
+        other.close()
+
+
+def _same_tables(probe: sqlite3.Connection, a: str, b: str, table: str, key: str) -> bool:
+    columns = [r[1] for r in probe.execute(f"PRAGMA {a}.table_info({table})")]
+    if not columns:
+        return True  # a table of a later format that neither file has
+    keys = [k.strip() for k in key.split(",")]
+    equal = " AND ".join(f"x.{c} IS y.{c}" for c in columns if c not in keys) or "1"
+    query = (
+        f"SELECT (SELECT count(*) FROM {a}.{table}), (SELECT count(*) FROM {b}.{table}),"  # noqa: S608
+        f" (SELECT count(*) FROM {a}.{table} AS x JOIN {b}.{table} AS y USING ({key})"
+        f" WHERE {equal})"
+    )
+    left, right, matching = probe.execute(query).fetchone()
+    return bool(left == right == matching)
