@@ -102,8 +102,9 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
     vault_id = meta(conn, "vault_id")
     state = LedgerState(vault=vault_id)
     rebuilt = sqlite3.connect("file::memory:", uri=True, isolation_level=None)
-    rebuilt.executescript(projection_schema())
+    rebuilt.executescript(_bulk_schema())
     rebuilt.execute("BEGIN")
+    indexed = False
     total = ledger.count(conn)
     events = 0
     name = None
@@ -113,6 +114,10 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
         header, parsed = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
         if row.seq == 1:
             name = parsed[0].get("name")
+        if not indexed and any(e["t"] in _KEYED_CHANGES for e in parsed):
+            for statement in _BULK_KEYS:  # updates from here on look rows up by key
+                rebuilt.execute(statement)
+            indexed = True
         try:
             projection.apply_all(rebuilt, parsed, seqs, author=header.author, ts=header.ts)
         except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
@@ -148,6 +153,22 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
     return VerifyReport(
         state.count, events, state.head, ("hashes", "signatures", "rights", "projection")
     )
+
+
+# The two big tables are rebuilt without keys while events only add to them (a keyed insert
+# costs twice as much); their unique keys are built in one pass before the first change that
+# must find a row by key, and a duplicate then fails that build.
+_KEYED_CHANGES = frozenset({"secret.update", "secret.version", "secret.delete"})
+_BULK_KEYS = (
+    "CREATE UNIQUE INDEX bulk_secrets ON secrets (id)",
+    "CREATE UNIQUE INDEX bulk_versions ON versions (secret_id, version)",
+)
+
+
+def _bulk_schema() -> str:
+    ddl = projection_schema()
+    ddl = ddl.replace("id TEXT PRIMARY KEY,\n    env_id", "id TEXT NOT NULL,\n    env_id")
+    return ddl.replace(",\n    PRIMARY KEY (secret_id, version)\n)", "\n)")
 
 
 def _same_in_sql(rebuilt: sqlite3.Connection, table: str, key: str) -> bool:

@@ -258,3 +258,22 @@ def test_diverged_copies_are_refused_and_both_kept(
     work = sqlite3.connect(paths.working_copy(vault.vault_id))
     assert work.execute("SELECT count(*) FROM commits").fetchone()[0] == 2
     work.close()
+
+
+def test_verify_replays_updates_and_catches_an_edited_row(vault: Vault, vault_path: Path):
+    from app.core.errors import IntegrityFailure
+    from app.services.integrity import verify_vault
+
+    add_secret(vault, "dev", "one", "value-one-1234")
+    add_secret(vault, "dev", "two", "value-two-1234")
+    rotate_secret(vault, "dev", "one", "value-one-5678", "scheduled")
+    update_secret(vault, "dev", "two", owner="erin")
+    delete_secret(vault, "dev", "two")
+    report = verify_vault(vault_path)
+    assert (report.commits, report.events) == (6, 14)
+    conn = sqlite3.connect(vault_path)
+    conn.execute("UPDATE versions SET author = 'mallory' WHERE version = 2")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IntegrityFailure, match="versions table differs"):
+        verify_vault(vault_path)
