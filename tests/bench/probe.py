@@ -71,14 +71,20 @@ def probe_gui(vault: Path) -> dict[str, object]:
     key = keychain.read_secret_key_file(Path(os.environ["KEYLEDGER_SECRET_KEY_FILE"]))
     window.unlock_page.passphrase.setText(os.environ["KEYLEDGER_PASSPHRASE"])
     window.unlock_page.secret_key.setText(secretkey.format_key(key))
+    from PySide6.QtCore import QEventLoop, QTimer
+
     done: list[float] = []
-    window.vault_unlocked.connect(lambda: done.append(time.perf_counter()))
+    waiting = QEventLoop()  # idle like the app's own loop: a busy poll would steal the GIL
+
+    def unlocked_now() -> None:
+        done.append(time.perf_counter())
+        QTimer.singleShot(0, waiting.quit)  # after the table has been laid out
+
+    window.vault_unlocked.connect(unlocked_now)
     started = time.perf_counter()
     window.unlock_page.unlock.click()
-    while not done:
-        app.processEvents()
-        time.sleep(0.001)
-    app.processEvents()
+    waiting.exec()
+    app.processEvents()  # the first paint of the populated table
     unlocked = time.perf_counter() - started
     rows = window.console.secrets.rowCount()
     keystrokes = []
