@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.context import Options, emit_json, table, unlock
+from app.cli.context import Options, emit_json, step_up_if_needed, table, totp_option, unlock
 from app.core.model import Environment
 from app.core.policy import REVIEW_CADENCES, STEP_UP_MODES
 
@@ -82,14 +82,19 @@ def add(opts: Options, name: str) -> None:
 @click.option("--rotation-days", type=int, help="Default rotation period of its keys.")
 @click.option("--review", type=click.Choice(list(REVIEW_CADENCES)), help="Access-review cadence.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@totp_option
 @click.pass_obj
-def policy(opts: Options, name: str, as_json: bool, **changes: object) -> None:
-    """Show or change an environment's policy."""
+def policy(
+    opts: Options, name: str, as_json: bool, totp_code: str | None, **changes: object
+) -> None:
+    """Show or change an environment's policy (a step-up one asks for a code to change)."""
     from app.services.environments import find_environment, set_policy
 
     vault = unlock(opts)
     try:
         if any(v is not None for v in changes.values()):
+            find_environment(vault, name).policy.with_changes(**changes)  # bad values first
+            step_up_if_needed(vault, name, totp_code)
             updated = set_policy(vault, name, **changes)
         else:
             updated = find_environment(vault, name)

@@ -203,6 +203,7 @@ def copy(opts: Options, env: str, name: str, timeout: int | None, totp_code: str
 @click.option("--tag", "tags", multiple=True, help="Replace the tags (repeatable).")
 @click.option("--notes", help="Replace the notes.")
 @click.option("--rotation-days", type=int, help="Rotation period in days.")
+@totp_option
 @click.pass_obj
 def update(
     opts: Options,
@@ -210,6 +211,7 @@ def update(
     name: str,
     new_name: str | None,
     tags: tuple[str, ...],
+    totp_code: str | None,
     **changes: object,
 ) -> None:
     """Change a secret's metadata (use `rotate` for a new value)."""
@@ -217,6 +219,7 @@ def update(
 
     vault = unlock(opts)
     try:
+        step_up_if_needed(vault, env, totp_code)
         updated = update_secret(vault, env, name, new_name=new_name, tags=tags or None, **changes)
         click.echo(f"Updated {updated.name} in {updated.env_name}.")
     finally:
@@ -288,8 +291,9 @@ def history_(opts: Options, env: str, name: str, as_json: bool) -> None:
 @click.argument("env")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@totp_option
 @click.pass_obj
-def delete(opts: Options, env: str, name: str, yes: bool) -> None:
+def delete(opts: Options, env: str, name: str, yes: bool, totp_code: str | None) -> None:
     """Delete a secret (its history stays in the ledger, encrypted)."""
     from app.services.secrets import delete_secret
 
@@ -297,6 +301,7 @@ def delete(opts: Options, env: str, name: str, yes: bool) -> None:
         click.confirm(f"Delete {name} from {env}?", abort=True, err=True)
     vault = unlock(opts)
     try:
+        step_up_if_needed(vault, env, totp_code)
         delete_secret(vault, env, name)
         click.echo(f"Deleted {name} from {env}.")
     finally:

@@ -115,6 +115,8 @@ def check_commit(
     bodies: list[bytes],
 ) -> tuple[Header, list[dict[str, Any]]]:
     """Validate one commit against the history so far and advance `state`."""
+    if not all(isinstance(x, bytes) for x in (header_bytes, sig, *bodies)):
+        raise _fail(seq, "a ledger column holds text where bytes belong")
     if sha256_hex(header_bytes) != commit_hash:
         raise _fail(seq, "hash does not match its header")
     header = parse_header(header_bytes)

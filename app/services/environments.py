@@ -86,6 +86,8 @@ def set_policy(vault: Vault, env_name: str, **changes: Any) -> Environment:
     policy = env.policy.with_changes(**changes)
     if policy == env.policy:
         return env
+    # Weakening a step-up environment's policy is itself a step-up action.
+    vault.require_step_up(env.id, env.name)
     meta, meta_epoch = vault.seal_catalog(env_meta(env.name, policy), "env-meta", env.id)
     vault.commit([{"t": "env.update", "env": env.id, "meta": meta, "meta_epoch": meta_epoch}])
     return find_environment(vault, env_name)

@@ -241,12 +241,14 @@ def _add_event(vault: Vault, env: Environment, meta: SecretMeta, value: str) -> 
 
 
 def _writable(vault: Vault, env_name: str) -> Environment:
+    """An environment this member may change now: write role, its key, an open step-up."""
     vault.require_writer()
     env = find_environment(vault, env_name)
     if not env.readable:
         from app.core.errors import NotPermitted
 
         raise NotPermitted(f"you have no access to {env.name}")
+    vault.require_step_up(env.id, env.name)
     return env
 
 
@@ -373,6 +375,9 @@ def reveal(
 
 def history(vault: Vault, env_name: str, name: str) -> list[Version]:
     secret = find_secret(vault, env_name, name)
+    # A fingerprint is a short unsalted hash of the value: members who cannot read the
+    # environment do not get it (it would let them test guesses at a weak value).
+    readable = vault.can_read(secret.env_id)
     handles = dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
     result = []
     for version, info, info_epoch, author, created in vault.conn.execute(
@@ -389,7 +394,7 @@ def history(vault: Vault, env_name: str, name: str) -> list[Version]:
                 handles.get(author, author),
                 data["reason"],
                 data.get("ticket", ""),
-                data["fingerprint"],
+                data["fingerprint"] if readable else "",
                 version == secret.version,
             )
         )

@@ -243,13 +243,13 @@ def step_up(vault: Vault, env: Environment, code: str) -> datetime:
         if failed.locked_out:
             events.append({"t": "totp.lockout", **base})
         vault.commit(events)
-        if step is not None:
-            raise AuthFailed("that code was already used; wait for the next one")
         if failed.locked_out:
             raise LockedOut(
                 "too many wrong codes: your step-up is locked until a recovery code"
                 " is used or an admin resets it"
             )
+        if step is not None:
+            raise AuthFailed("that code was already used; wait for the next one")
         raise AuthFailed("wrong TOTP code")
     _save_mirror(vault, current.enrollment, throttle.succeeded(step))
     vault.commit([{"t": "totp.success", **base, "step": step, "env": env.id}])
@@ -262,11 +262,24 @@ def use_recovery_code(vault: Vault, env: Environment, code: str) -> datetime:
     if row is None or row[1] == "pending":
         raise EnrollFirst("you have no recovery codes: enroll first")
     enrollment, _status, _seed, recovery, used, *_ = row
+    current = state(vault)
+    assert current is not None
+    now = vault.clock.now()
+    throttle = current.throttle
+    if not throttle.locked_out:  # a locked-out member may always try their recovery codes
+        wait = throttle.wait(now)
+        if wait > timedelta(0):
+            raise WaitBeforeRetry(wait)
     wanted = totp.hash_recovery(code)
     index = next((i for i, h in enumerate(recovery) if h == wanted), None)
     base = {"member": vault.member.id, "enrollment": enrollment}
     if index is None or index in used:
-        vault.commit([{"t": "totp.failure", **base}])
+        failed = throttle.failed(now)
+        _save_mirror(vault, enrollment, failed)
+        events = [{"t": "totp.failure", **base}]
+        if failed.locked_out and not throttle.locked_out:
+            events.append({"t": "totp.lockout", **base})
+        vault.commit(events)
         raise AuthFailed("that recovery code is wrong or was already used")
     vault.commit([{"t": "totp.recovery", **base, "index": index, "env": env.id}])
     mirror = _load_mirror(vault, enrollment)
@@ -282,6 +295,11 @@ def reset(vault: Vault, handle: str) -> None:
     ).fetchone()
     if row is None:
         raise NotFound(f"no member named {handle!r}")
+    if row[0] == vault.member.id:
+        raise NotPermitted(
+            "you cannot reset your own step-up (that would let a stolen passphrase replace your"
+            " phone): use a recovery code, or ask another admin"
+        )
     if _row(vault, row[0]) is None:
         raise NotFound(f"{handle} has no TOTP enrollment to reset")
     vault.commit([{"t": "totp.reset", "member": row[0]}])

@@ -203,6 +203,11 @@ class Vault:
     def needs_step_up(self, env_id: str) -> bool:
         return env_id in self._gated
 
+    def require_step_up(self, env_id: str, env_name: str) -> None:
+        """Changes to a step-up environment (even ones that need no key) need an open window."""
+        if env_id in self._gated and not self.step_up_remaining(env_id):
+            raise StepUpRequired(env_id, f"{env_name} needs a TOTP code first")
+
     def step_up_remaining(self, env_id: str) -> timedelta:
         until = self._open_until.get(env_id)
         if until is None:

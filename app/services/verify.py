@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.core.errors import IntegrityFailure
-from app.core.ledger import LedgerState, MemberRights, check_commit
+from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit
 from app.core.model import VerifyReport
 from app.storage import ledger, projection
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
@@ -132,8 +132,13 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
         raise IntegrityFailure("the vault file has an empty ledger")
     if ledger.event_count(conn) != events:
         raise IntegrityFailure("the events table holds rows that no commit signed")
-    if name != meta(conn, "name"):
+    if ledger.count(conn) != state.count:
+        raise IntegrityFailure("the commits table holds rows outside the signed chain")
+    stored_meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if stored_meta.get("name") != name:
         raise IntegrityFailure("the vault's name was changed outside the ledger")
+    if stored_meta != {"vault_id": vault_id, "name": name, "format": str(FORMAT)}:
+        raise IntegrityFailure("the meta table was changed outside the ledger")
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if path:
         rebuilt.execute("ATTACH DATABASE ? AS file", (_read_only_uri(path),))

@@ -320,6 +320,8 @@ class ConsoleController(QObject):
         secret, vault = self.current(), self.vault
         if secret is None or vault is None:
             return
+        if not self.step_up.ensure_open(self._env_of(secret)):
+            return
         dialog = SecretDialog(
             [e.name for e in self.envs], self._taken(), secret=secret, parent=self.window
         )
@@ -350,6 +352,8 @@ class ConsoleController(QObject):
     def delete_secret(self) -> None:
         secret, vault = self.current(), self.vault
         if secret is None or vault is None:
+            return
+        if not self.step_up.ensure_open(self._env_of(secret)):
             return
         box = QMessageBox(
             QMessageBox.Icon.Warning,

@@ -68,7 +68,7 @@ def test_prod_needs_a_code_and_takes_oathtool_codes_once(cli: Cli):
     assert {"totp.enroll", "totp.confirm", "totp.success", "totp.failure"} <= set(actions)
 
 
-def test_backoff_exits_6_and_reset_requires_enrolling_again(cli: Cli):
+def test_backoff_exits_6_and_nobody_resets_themself(cli: Cli):
     seed = enroll(cli)
     for _ in range(5):
         assert cli.v("secret", "get", "prod", "x", "--totp", "000000").code in (3, 1)
@@ -76,7 +76,8 @@ def test_backoff_exits_6_and_reset_requires_enrolling_again(cli: Cli):
     assert waiting.code == 6
     assert "try again in" in one_line(waiting.err)
     reset = cli.v("totp", "reset", "alice")
-    assert reset.code == 0
-    after = cli.v("secret", "get", "prod", "x", "--totp", oathtool(seed))
-    assert after.code == 4
-    assert "enroll" in one_line(after.err)
+    assert reset.code == 4
+    assert "cannot reset your own step-up" in one_line(reset.err)
+    weaken = cli.v("env", "policy", "prod", "--step-up", "none")
+    assert weaken.code == 4
+    assert "needs a TOTP code" in one_line(weaken.err)

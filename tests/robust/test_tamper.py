@@ -459,3 +459,25 @@ def test_cli_vault_itself_lists_and_verifies(cli_vault: CliVault):
     verified = run_cli(cli_vault.env(), "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("OK: 1 commits")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "INSERT INTO commits VALUES (0, 'abc', x'00', x'00')",
+        "INSERT INTO meta VALUES ('evil', '1')",
+        "UPDATE meta SET value = '2' WHERE key = 'format'",
+        "UPDATE events SET body = CAST(body AS TEXT) WHERE seq = 1",
+        "UPDATE commits SET sig = CAST(sig AS TEXT) WHERE seq = 1",
+    ],
+)
+def test_rows_beside_the_chain_and_retyped_columns_fail_verify(
+    team: Team, tmp_path: Path, edit: str
+):
+    copy = tmp_path / "copy" / "team.kl"
+    copy.parent.mkdir()
+    shutil.copy(team.path, copy)
+    sqlite_edit(copy, (edit, ()))
+    with laptop(tmp_path / "laptop2"), pytest.raises(IntegrityFailure) as caught:
+        verify_vault(copy)
+    assert caught.value.exit_code == 5

@@ -173,15 +173,50 @@ def test_counters_survive_an_older_copy_of_the_file(gated, clock):
         stepup.step_up(gated, prod(gated), totp.code_at(seed, clock.now()))
 
 
-def test_admin_reset_requires_a_new_enrollment(gated, clock):
-    seed, _ = enroll(gated, clock)
-    stepup.reset(gated, "alice")
-    assert stepup.state(gated) is None
-    with pytest.raises(stepup.EnrollFirst):
-        stepup.step_up(gated, prod(gated), totp.code_at(seed, clock.now()))
+def test_nobody_resets_their_own_step_up(gated, clock):
+    enroll(gated, clock)
+    with pytest.raises(NotPermitted, match="cannot reset your own step-up"):
+        stepup.reset(gated, "alice")
+    assert stepup.state(gated).status == "active"
     with pytest.raises(NotFound):
         stepup.reset(gated, "nobody")
-    assert actions(gated)[-1] == "totp.reset"
+
+
+def test_changes_to_prod_need_the_window_too(gated, clock):
+    from app.services.environments import set_policy
+    from app.services.secrets import delete_secret, update_secret
+
+    seed, _ = enroll(gated, clock)
+    stepup.step_up(gated, prod(gated), totp.code_at(seed, clock.now()))
+    add_secret(gated, "prod", "k", "value-1234567890")
+    gated.close_step_up(prod(gated).id)
+    with pytest.raises(StepUpRequired):
+        update_secret(gated, "prod", "k", env_var="EVIL_VAR")
+    with pytest.raises(StepUpRequired):
+        delete_secret(gated, "prod", "k")
+    with pytest.raises(StepUpRequired):
+        set_policy(gated, "prod", step_up="none")
+    assert prod(gated).policy.step_up == "totp"
+    set_policy(gated, "dev", clipboard_s=20)  # dev asks for nothing
+
+
+def test_wrong_recovery_codes_count_as_failures(gated, clock):
+    seed, codes = enroll(gated, clock)
+    for _ in range(5):
+        with pytest.raises(AuthFailed):
+            stepup.use_recovery_code(gated, prod(gated), "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
+    with pytest.raises(stepup.WaitBeforeRetry):
+        stepup.use_recovery_code(gated, prod(gated), codes[0])
+    gated.conn.execute("UPDATE totp SET failures = 0")  # the keychain mirror still counts
+    assert stepup.state(gated).throttle.failures == 5
+    for _ in range(15):
+        clock.advance(hours=1, seconds=1)
+        with pytest.raises((AuthFailed, LockedOut)):
+            stepup.step_up(gated, prod(gated), wrong(seed, clock))
+    assert stepup.state(gated).throttle.locked_out
+    assert actions(gated).count("totp.lockout") == 1
+    stepup.use_recovery_code(gated, prod(gated), codes[0])  # allowed at once when locked out
+    assert not stepup.state(gated).throttle.locked_out
 
 
 def test_already_enrolled_cannot_silently_re_enroll(gated, clock):
