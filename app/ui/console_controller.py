@@ -77,6 +77,13 @@ class ConsoleController(QObject):
         action(self.tr("Delete secret"), "Delete", self.delete_secret)
         action(self.tr("Copy value"), "Ctrl+Shift+C", self.copy_secret)
         action(self.tr("Reveal value"), "Ctrl+R", self._toggle_reveal)
+        action(self.tr("Secrets table"), "Ctrl+1", self.page.table.setFocus)
+        action(self.tr("Step-up"), "Ctrl+T", self._manage_step_up)
+
+    @Slot()
+    def _manage_step_up(self) -> None:
+        if self.vault is not None:
+            self.step_up.manage()
 
     @property
     def vault(self) -> Vault | None:

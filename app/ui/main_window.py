@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
             lambda: self._on_welcome_open_requested(None),
         )
         self.settings_action = action(self.tr("Settings…"), "Ctrl+,", self.open_settings)
-        self.quit_action = action(self.tr("Quit"), QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = action(self.tr("Quit"), "Ctrl+Q", self.close)
         self.controller.make_actions(action)
 
     # -- pages -----------------------------------------------------------------------------

@@ -278,3 +278,26 @@ def test_settings_change_idle_lock_and_theme(qtbot, window, monkeypatch):
     from app.ui.theme import apply_theme
 
     apply_theme(QGuiApplication.instance(), "light")
+
+
+def test_keys_typed_in_the_filter_stay_in_the_filter(qtbot, window, team_vault, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    path, key = team_vault
+    unlock(qtbot, window, path, key)
+    select(window, 1, "OpenAI dev")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or 0)
+    window.console.filter.setFocus()
+    qtbot.keyClicks(window.console.filter, "openai")
+    window.console.filter.setCursorPosition(0)
+    qtbot.keyClick(window.console.filter, Qt.Key.Key_Delete)
+    assert window.console.filter.text() == "penai"
+    assert asked == []  # the Delete key edited the text; it did not offer to delete a secret
+
+
+def test_every_console_action_has_a_shortcut(window):
+    actions = window.actions()
+    assert len(actions) >= 12
+    assert all(a.shortcut().toString() for a in actions)
+    assert {a.text() for a in actions} >= {"Find", "Add secret", "Lock", "Step-up", "Settings…"}

@@ -132,7 +132,7 @@ class ConsolePage(QWidget):
         self.lock_nav.clicked.connect(self.lock_requested.emit)
         self.step_up_nav = QToolButton()
         self.step_up_nav.setText(self.tr("Step-up"))
-        self.step_up_nav.setToolTip(self.tr("Enroll or check your authenticator app"))
+        self.step_up_nav.setToolTip(self.tr("Enroll or check your authenticator app (Ctrl+T)"))
         self.step_up_nav.setAccessibleName(self.tr("Step-up"))
         self.step_up_nav.clicked.connect(self.step_up_requested.emit)
         self.settings_nav = QToolButton()
