@@ -202,7 +202,9 @@ def copy(opts: Options, env: str, name: str, timeout: int | None, totp_code: str
 @click.option("--owner", help="Owner.")
 @click.option("--tag", "tags", multiple=True, help="Replace the tags (repeatable).")
 @click.option("--notes", help="Replace the notes.")
-@click.option("--rotation-days", type=int, help="Rotation period in days.")
+@click.option(
+    "--rotation-days", type=int, help="Rotation period in days (0: the environment's period)."
+)
 @totp_option
 @click.pass_obj
 def update(

@@ -264,7 +264,10 @@ def add_secret(vault: Vault, env_name: str, name: str, value: str, **fields: Any
 def update_secret(
     vault: Vault, env_name: str, name: str, *, new_name: str | None = None, **changes: Any
 ) -> Secret:
-    """Change metadata: new_name, env_var, provider, owner, tags, notes, rotation_days."""
+    """Change metadata: new_name, env_var, provider, owner, tags, notes, rotation_days.
+
+    rotation_days=0 goes back to the environment's period.
+    """
     env = _writable(vault, env_name)
     secret = find_secret(vault, env_name, name)
     clean = {k: v for k, v in changes.items() if v is not None}
@@ -281,7 +284,9 @@ def update_secret(
         clean["provider"] = found.id
     if "tags" in clean:
         clean["tags"] = tuple(sorted({t.strip() for t in clean["tags"] if t.strip()}))
-    if "rotation_days" in clean and not 1 <= clean["rotation_days"] <= 3650:
+    if clean.get("rotation_days") == 0:
+        clean["rotation_days"] = None
+    elif "rotation_days" in clean and not 1 <= clean["rotation_days"] <= 3650:
         raise InvalidInput("the rotation period must be between 1 and 3650 days")
     meta = secret.meta._replace(**clean)
     if meta == secret.meta:

@@ -345,7 +345,7 @@ class ConsoleController(QObject):
                     owner=form.owner,
                     tags=form.tags,
                     notes=form.notes,
-                    rotation_days=form.rotation_days,
+                    rotation_days=form.rotation_days or 0,  # 0: back to the environment's
                 )
             except KeyLedgerError as exc:
                 dialog.show_error(" ".join(str(exc).split()))

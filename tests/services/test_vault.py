@@ -164,6 +164,8 @@ def test_update_and_delete(vault: Vault):
     )
     secret = find_secret(vault, "dev", "OpenAI research")
     assert (secret.meta.owner, secret.rotation_days) == ("bob", 30)
+    update_secret(vault, "dev", "OpenAI research", rotation_days=0)
+    assert find_secret(vault, "dev", "OpenAI research").rotation_days == 180  # dev's period
     delete_secret(vault, "dev", "OpenAI research")
     assert list_secrets(vault) == []
     with pytest.raises(NotFound):
