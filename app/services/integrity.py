@@ -14,7 +14,7 @@ from app.storage.db import file_lock
 def verify_vault(published: Path) -> VerifyReport:
     """Full check of the published file, then of the working copy after catching up."""
     vault_id, _ = sync.read_identity(published)
-    pub = sync._open_published(published)
+    pub = sync.open_shared(published)
     try:
         report = verify(pub)
     finally:

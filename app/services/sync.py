@@ -17,7 +17,7 @@ from app.core.ledger import check_commit
 from app.services import keychain, paths
 from app.services.verify import meta, one_line, state_from_projection, verify
 from app.storage import ledger, projection
-from app.storage.db import StorageError, file_lock, immediate, open_published, open_working
+from app.storage.db import StorageError, immediate, open_published, open_working
 from app.storage.publish import FaultHook, publish
 
 
@@ -25,7 +25,7 @@ def read_identity(published: Path) -> tuple[str, str]:
     """(vault id, display name) of a published vault file."""
     if not published.exists():
         raise NotFound(f"no vault at {published}")
-    conn = _open_published(published)
+    conn = open_shared(published)
     try:
         return meta(conn, "vault_id"), meta(conn, "name")
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -66,7 +66,7 @@ def member_record(published: Path, handle: str | None) -> MemberRecord | None:
     )
 
 
-def _open_published(published: Path) -> sqlite3.Connection:
+def open_shared(published: Path) -> sqlite3.Connection:
     try:
         return open_published(published)
     except StorageError as exc:
@@ -80,7 +80,7 @@ def lock_path(vault_id: str) -> Path:
 def open_working_copy(published: Path, vault_id: str) -> sqlite3.Connection:
     """The working copy of `published`, brought up to date. Call under `file_lock`."""
     work = paths.working_copy(vault_id)
-    pub = _open_published(published)
+    pub = open_shared(published)
     try:
         if not work.exists():
             _first_copy(pub, work)
@@ -182,6 +182,3 @@ def publish_working_copy(
     conn: sqlite3.Connection, published: Path, fault: FaultHook | None = None
 ) -> None:
     publish(conn, published, fault)
-
-
-__all__ = ["file_lock", "lock_path", "open_working_copy", "publish_working_copy", "read_identity"]

@@ -310,7 +310,7 @@ class Vault:
             raise NotPermitted("the vault is locked")
         bodies = [canonical(e) for e in events]
         with file_lock(sync.lock_path(self.vault_id)):
-            pub = sync._open_published(self.published)
+            pub = sync.open_shared(self.published)
             try:
                 sync.catch_up(self.conn, pub, self.published)
             finally:

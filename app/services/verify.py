@@ -177,21 +177,7 @@ def _bulk_schema() -> str:
 
 
 def _same_in_sql(rebuilt: sqlite3.Connection, table: str, key: str) -> bool:
-    """Same row count, and every stored row has a rebuilt twin equal in every column.
-
-    Joined on the primary key (an index lookup per row) rather than EXCEPT, which sorts whole
-    rows. Both tables have the same columns: the schema was checked first.
-    """
-    columns = [r[1] for r in rebuilt.execute(f"PRAGMA main.table_info({table})")]
-    keys = [k.strip() for k in key.split(",")]
-    equal = " AND ".join(f"f.{c} IS m.{c}" for c in columns if c not in keys) or "1"
-    query = (
-        f"SELECT (SELECT count(*) FROM file.{table}), (SELECT count(*) FROM main.{table}),"  # noqa: S608
-        f" (SELECT count(*) FROM file.{table} AS f JOIN main.{table} AS m USING ({key})"
-        f" WHERE {equal})"
-    )
-    stored, rebuilt_count, matching = rebuilt.execute(query).fetchone()
-    return bool(stored == rebuilt_count == matching)
+    return _same_tables(rebuilt, "file", "main", table, key)
 
 
 def _rows(conn: sqlite3.Connection, table: str, key: str) -> list[tuple[object, ...]]:
@@ -254,6 +240,11 @@ def _schema_of(path: Path) -> list[tuple[str, str, str, str | None]]:
 
 
 def _same_tables(probe: sqlite3.Connection, a: str, b: str, table: str, key: str) -> bool:
+    """Same row count, and every row of `a` has a twin in `b` equal in every column.
+
+    Joined on the primary key (an index lookup per row) rather than EXCEPT, which sorts whole
+    rows. Both tables have the same columns: the schema was checked first.
+    """
     columns = [r[1] for r in probe.execute(f"PRAGMA {a}.table_info({table})")]
     if not columns:
         return True  # a table of a later format that neither file has
