@@ -105,7 +105,7 @@ def status(opts: Options, as_json: bool) -> None:
 @click.argument("name")
 @click.pass_obj
 def reset(opts: Options, name: str) -> None:
-    """Admin: remove NAME's enrollment and lockout; they enroll again."""
+    """Admin: remove another member's enrollment and lockout; they enroll again."""
     from app.services import stepup
 
     vault = unlock(opts)
