@@ -24,7 +24,16 @@ WRITER_ROLES = frozenset({"owner", "admin", "member"})
 ROLES = ("owner", "admin", "member", "auditor")
 
 _ADMIN_EVENTS = frozenset({"member.add", "key.wrap", "env.add", "env.update"})
-_SECRET_EVENTS = frozenset({"secret.add", "secret.update", "secret.version", "secret.delete"})
+_SECRET_EVENTS = frozenset(
+    {
+        "secret.add",
+        "secret.update",
+        "secret.version",
+        "secret.delete",
+        "secret.flag",
+        "secret.unflag",
+    }
+)
 # A member's own step-up record: only that member may write it (an admin may reset it).
 _SELF_EVENTS = frozenset(
     {

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from app.core import names, providers
-from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, checked
+from app.core.errors import (
+    Conflict,
+    IntegrityFailure,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    checked,
+)
 from app.core.model import Environment, Secret, SecretMeta, Version
 from app.crypto import aead
 from app.crypto.encoding import b64d, b64e
@@ -67,7 +74,7 @@ _SELECT_SECRETS = (
 )
 
 
-def _blob(text: object) -> bytes:
+def blob_of(text: object) -> bytes:
     """A ciphertext field read out of an event body."""
     if not isinstance(text, str):
         raise IntegrityFailure("a record points at an event that does not hold it")
@@ -240,20 +247,18 @@ def _add_event(vault: Vault, env: Environment, meta: SecretMeta, value: str) -> 
     return event
 
 
-def _writable(vault: Vault, env_name: str) -> Environment:
+def writable(vault: Vault, env_name: str) -> Environment:
     """An environment this member may change now: write role, its key, an open step-up."""
     vault.require_writer()
     env = find_environment(vault, env_name)
     if not env.readable:
-        from app.core.errors import NotPermitted
-
         raise NotPermitted(f"you have no access to {env.name}")
     vault.require_step_up(env.id, env.name)
     return env
 
 
 def add_secret(vault: Vault, env_name: str, name: str, value: str, **fields: Any) -> Secret:
-    env = _writable(vault, env_name)
+    env = writable(vault, env_name)
     meta = build_meta(name, check_value(value), **fields)
     _check_unique(vault, env, meta, None)
     event = _add_event(vault, env, meta, value)
@@ -268,7 +273,7 @@ def update_secret(
 
     rotation_days=0 goes back to the environment's period.
     """
-    env = _writable(vault, env_name)
+    env = writable(vault, env_name)
     secret = find_secret(vault, env_name, name)
     clean = {k: v for k, v in changes.items() if v is not None}
     if new_name is not None:
@@ -300,7 +305,7 @@ def update_secret(
 def rotate_secret(
     vault: Vault, env_name: str, name: str, value: str, reason: str, ticket: str = ""
 ) -> Secret:
-    env = _writable(vault, env_name)
+    env = writable(vault, env_name)
     if reason not in REASONS or reason == "created":
         raise InvalidInput(f"reason must be one of {', '.join(REASONS[1:])}")
     secret = find_secret(vault, env_name, name)
@@ -318,7 +323,7 @@ def rotate_secret(
 
 
 def delete_secret(vault: Vault, env_name: str, name: str) -> None:
-    _writable(vault, env_name)
+    writable(vault, env_name)
     secret = find_secret(vault, env_name, name)
     vault.commit([{"t": "secret.delete", "secret": secret.id}])
 
@@ -331,7 +336,7 @@ def _decrypt_value(vault: Vault, secret: Secret, version: int) -> str:
     ).fetchone()
     if row is None:
         raise NotFound(f"{secret.name!r} has no version {version}")
-    epoch, blob = row[0], _blob(row[1])
+    epoch, blob = row[0], blob_of(row[1])
     sealer = vault.sealer(secret.env_id, epoch)
     try:
         plain = sealer.open(
@@ -356,8 +361,6 @@ def reveal(
     """A secret's value. With a channel ('get', 'copy', …) the read is recorded in the ledger."""
     env = find_environment(vault, env_name)
     if not env.readable:
-        from app.core.errors import NotPermitted
-
         raise NotPermitted(f"you have no access to {env.name}")
     secret = find_secret(vault, env_name, name)
     value = _decrypt_value(vault, secret, version or secret.version)
@@ -391,7 +394,7 @@ def history(vault: Vault, env_name: str, name: str) -> list[Version]:
         " ORDER BY v.version DESC",
         (secret.id,),
     ):
-        data = vault.open_catalog(_blob(info), info_epoch, "version-info", secret.id, version)
+        data = vault.open_catalog(blob_of(info), info_epoch, "version-info", secret.id, version)
         result.append(
             Version(
                 version,
@@ -410,7 +413,7 @@ def import_dotenv(
     vault: Vault, env_name: str, pairs: list[tuple[str, str]], on_conflict: str = "fail"
 ) -> dict[str, int]:
     """Import KEY=value pairs as secrets named after their keys, in one commit."""
-    env = _writable(vault, env_name)
+    env = writable(vault, env_name)
     existing = {s.meta.env_var: s for s in list_secrets(vault, env.name)}
     names_taken = {s.name for s in existing.values()}
     events: list[dict[str, Any]] = []
@@ -458,8 +461,6 @@ def run_environment(vault: Vault, env_name: str, program: str) -> dict[str, str]
     """The variables to inject for `run`; the run is recorded (program name only, no args)."""
     env = find_environment(vault, env_name)
     if not env.readable:
-        from app.core.errors import NotPermitted
-
         raise NotPermitted(f"you have no access to {env.name}")
     secrets = list_secrets(vault, env.name)
     values = {s.meta.env_var: _decrypt_value(vault, s, s.version) for s in secrets}

@@ -39,6 +39,14 @@ REGISTRY: tuple[Setting, ...] = (
     Setting(
         "idle_lock_min", int, 5, "Lock the vault after this many minutes without input", 1, 240
     ),
+    Setting(
+        "due_soon_days",
+        int,
+        14,
+        "Call a key 'due soon' this many days before its rotation date",
+        1,
+        90,
+    ),
     Setting("theme", str, "system", "Colour theme", choices=("system", "light", "dark")),
     Setting("recent_vaults", list, [], "Vault files opened recently, newest first"),
 )

@@ -119,11 +119,25 @@ def _secret_version(conn: sqlite3.Connection, e: Event, n: int, author: str, ts:
         "UPDATE secrets SET version = ?, updated_at = ?, rotated_at = ? WHERE id = ?",
         (e["version"], ts, ts, e["secret"]),
     )
+    conn.execute("DELETE FROM flags WHERE secret_id = ?", (e["secret"],))  # a new value
 
 
 def _secret_delete(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
     conn.execute("DELETE FROM versions WHERE secret_id = ?", (e["secret"],))
     conn.execute("DELETE FROM secrets WHERE id = ?", (e["secret"],))
+    conn.execute("DELETE FROM flags WHERE secret_id = ?", (e["secret"],))
+
+
+def _secret_flag(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO flags (secret_id, event, info_epoch, author, flagged_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (e["secret"], n, e["info_epoch"], author, ts),
+    )
+
+
+def _secret_unflag(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute("DELETE FROM flags WHERE secret_id = ?", (e["secret"],))
 
 
 def _totp_enroll(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
@@ -183,6 +197,8 @@ _HANDLERS: dict[str, Handler] = {
     "secret.update": _secret_update,
     "secret.version": _secret_version,
     "secret.delete": _secret_delete,
+    "secret.flag": _secret_flag,
+    "secret.unflag": _secret_unflag,
     "totp.enroll": _totp_enroll,
     "totp.confirm": _totp_confirm,
     "totp.success": _totp_success,

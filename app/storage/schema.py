@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x4B4C4731  # "KLG1": marks the file as a KeyLedger vault
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,6 +95,18 @@ CREATE TABLE totp (
 );
 """
 
+# v3: keys marked "rotation required" (an exposure, an incident, a revocation) until their next
+# version. `event` points at the flag event, whose body holds the sealed reason.
+_V3 = """
+CREATE TABLE flags (
+    secret_id TEXT PRIMARY KEY,
+    event INTEGER NOT NULL,
+    info_epoch INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    flagged_at TEXT NOT NULL
+);
+"""
+
 # Tables derived from the ledger; `verify` rebuilds them and compares row by row.
 PROJECTION_TABLES = {
     "members": "id",
@@ -103,9 +115,10 @@ PROJECTION_TABLES = {
     "secrets": "id",
     "versions": "secret_id, version",
     "totp": "member_id",
+    "flags": "secret_id",
 }
 
-MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3}
 
 
 def create_or_migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
@@ -122,7 +135,7 @@ def create_or_migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) ->
 
 def projection_schema() -> str:
     """DDL of the projection tables alone, for rebuilding them in memory."""
-    statements = [s.strip() for s in (_V1 + _V2).split(";") if s.strip()]
+    statements = [s.strip() for s in (_V1 + _V2 + _V3).split(";") if s.strip()]
     keep = [  # tables only: their primary keys serve the replay; other indexes cost inserts
         s
         for s in statements

@@ -28,6 +28,7 @@ from app.services.secrets import (
     update_secret,
 )
 from app.services.vault import Vault
+from app.storage.schema import SCHEMA_VERSION
 from tests.robust.conftest import (
     CliVault,
     cli_init,
@@ -402,7 +403,9 @@ def test_newer_format_is_refused_with_a_clear_message(team: Team, tmp_path: Path
     with laptop(tmp_path / "laptop2"):
         with pytest.raises(IntegrityFailure) as caught:
             unlock(copy, team.key)
-        assert str(caught.value) == "this vault uses format 99; this KeyLedger reads up to 2"
+        assert str(caught.value) == (
+            f"this vault uses format 99; this KeyLedger reads up to {SCHEMA_VERSION}"
+        )
         assert caught.value.exit_code == 5
         with pytest.raises(IntegrityFailure, match="format 99"):
             verify_vault(copy)

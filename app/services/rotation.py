@@ -1,0 +1,169 @@
+"""Rotation: what is due, "rotation required" flags, and the log of every key's versions.
+
+A flag's reason and note are sealed under the vault key like the rest of the catalog; the
+projection keeps only which secret, who and when. A new version of the secret clears its flag.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core import rotation
+from app.core.errors import InvalidInput, NotPermitted
+from app.core.ledger import parse_header
+from app.core.rotation import FLAG_REASONS, Flag, RotationItem
+from app.services import secrets as secret_service
+from app.services.environments import find_environment
+from app.services.vault import Vault
+
+MAX_NOTE = 500
+
+
+def _handles(vault: Vault) -> dict[str, str]:
+    return dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
+
+
+def flags(vault: Vault) -> dict[str, Flag]:
+    """Every open flag, by secret id."""
+    handles = _handles(vault)
+    result = {}
+    for secret_id, info, info_epoch, author, flagged_at in vault.conn.execute(
+        "SELECT f.secret_id, json_extract(e.body, '$.info'), f.info_epoch, f.author,"
+        " f.flagged_at FROM flags f LEFT JOIN events e ON e.seq = f.event"
+    ):
+        data = vault.open_catalog(
+            secret_service.blob_of(info), info_epoch, "secret-flag", secret_id
+        )
+        result[secret_id] = Flag(
+            secret_id, data["reason"], data.get("note", ""), flagged_at, handles.get(author, "?")
+        )
+    return result
+
+
+def rotation_items(
+    vault: Vault,
+    now: datetime,
+    *,
+    env_name: str | None = None,
+    due_soon_days: int = rotation.DUE_SOON_DAYS,
+) -> list[RotationItem]:
+    """Every secret (of one environment) with its due date and status."""
+    found = secret_service.list_secrets(vault, env_name, ordered=False)
+    return rotation.items(found, flags(vault), now, due_soon_days)
+
+
+def _note(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"the note is limited to {MAX_NOTE} characters")
+    return text
+
+
+def flag_secret(vault: Vault, env_name: str, name: str, reason: str, note: str = "") -> Flag:
+    """Mark a key "rotation required". Needs the write role and the environment's key; no
+    step-up, because a flag exposes nothing and only asks for work."""
+    if reason not in FLAG_REASONS:
+        raise InvalidInput(f"reason must be one of {', '.join(FLAG_REASONS)}")
+    vault.require_writer()
+    env = find_environment(vault, env_name)
+    if not env.readable:
+        raise NotPermitted(f"you have no access to {env.name}")
+    secret = secret_service.find_secret(vault, env.name, name)
+    info, epoch = vault.seal_catalog(
+        {"reason": reason, "note": _note(note)}, "secret-flag", secret.id
+    )
+    vault.commit([{"t": "secret.flag", "secret": secret.id, "info": info, "info_epoch": epoch}])
+    return flags(vault)[secret.id]
+
+
+def unflag_secret(vault: Vault, env_name: str, name: str, note: str) -> None:
+    """Withdraw a flag without rotating (a false alarm); the note says why and is audited."""
+    env = secret_service.writable(vault, env_name)
+    secret = secret_service.find_secret(vault, env.name, name)
+    if secret.id not in flags(vault):
+        raise InvalidInput(f"{name!r} in {env.name} is not flagged")
+    note = _note(note)
+    if not note:
+        raise InvalidInput("say why the flag is withdrawn (--note)")
+    info, epoch = vault.seal_catalog({"note": note}, "secret-unflag", secret.id)
+    vault.commit([{"t": "secret.unflag", "secret": secret.id, "info": info, "info_epoch": epoch}])
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the rotation log: a version created, a flag raised or withdrawn."""
+
+    at: str
+    env: str
+    secret: str
+    env_var: str
+    action: str  # created, rotated, flagged, unflagged
+    version: int  # the version created, or the current one when flagged
+    reason: str
+    ticket: str
+    note: str
+    by: str
+    fingerprint: str
+
+
+_LOG_KINDS = {
+    "secret.add": "created",
+    "secret.version": "rotated",
+    "secret.flag": "flagged",
+    "secret.unflag": "unflagged",
+}
+_LOG_QUERY = (
+    "SELECT c.seq, c.header, e.body FROM events e JOIN commits c"
+    " ON c.seq = e.commit_seq WHERE json_extract(e.body, '$.t') IN"
+    " ('secret.add', 'secret.version', 'secret.flag', 'secret.unflag') ORDER BY e.seq"
+)
+
+
+def rotation_log(vault: Vault, env_name: str | None = None) -> Iterator[LogEntry]:
+    """Every version, flag and withdrawal of the current secrets, oldest first.
+
+    Deleted secrets are left out (their history stays in the audit ledger). Fingerprints
+    appear only for environments this member can read.
+    """
+    current = {s.id: s for s in secret_service.list_secrets(vault, env_name)}
+    handles = _handles(vault)
+    versions: dict[str, int] = {}
+    seen, ts, author = 0, "", ""
+    for commit_seq, header, body in vault.conn.execute(_LOG_QUERY):
+        event = json.loads(body)
+        secret = current.get(event["secret"])
+        if secret is None:
+            continue
+        if seen != commit_seq:
+            parsed = parse_header(bytes(header))
+            seen, ts, author = commit_seq, parsed.ts, parsed.author
+        kind = _LOG_KINDS[event["t"]]
+        blob = secret_service.blob_of(event["info"])
+        reason = ticket = note = fingerprint = ""
+        if kind in ("created", "rotated"):
+            version = versions[secret.id] = int(event["version"])
+            data = vault.open_catalog(blob, event["info_epoch"], "version-info", secret.id, version)
+            reason, ticket = data["reason"], data.get("ticket", "")
+            if vault.can_read(secret.env_id):
+                fingerprint = data["fingerprint"]
+        else:
+            version = versions.get(secret.id, 0)
+            context = "secret-flag" if kind == "flagged" else "secret-unflag"
+            data = vault.open_catalog(blob, event["info_epoch"], context, secret.id)
+            reason, note = data.get("reason", ""), data.get("note", "")
+        yield LogEntry(
+            ts,
+            secret.env_name,
+            secret.name,
+            secret.meta.env_var,
+            kind,
+            version,
+            reason,
+            ticket,
+            note,
+            handles.get(author, "?"),
+            fingerprint,
+        )
