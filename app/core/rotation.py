@@ -10,16 +10,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import Enum
 
+from app.core import providers
 from app.core.clock import parse_iso
 from app.core.model import Secret
+from app.core.providers import Provider
 
 DUE_SOON_DAYS = 14
 
 # Why a key must be rotated before its date. "revocation": someone who could read it lost access.
 FLAG_REASONS = ("exposure", "incident", "offboarding", "revocation", "other")
+# Why a key is given a new value by hand ("created" and "update" are the app's own).
+ROTATE_REASONS = ("scheduled", "exposure", "offboarding", "incident", "other")
 
 
 class RotationStatus(Enum):
@@ -56,9 +60,19 @@ class RotationItem:
     status: RotationStatus
     flag: Flag | None = None
 
-    def days_left(self, now: datetime) -> int:
-        """Whole days until due (negative once overdue), counted as a calendar would."""
-        return (self.due - now).days
+    def days_left(self, now: datetime, tz: tzinfo | None = UTC) -> int:
+        """Days from today to the due date on the user's calendar (negative once overdue).
+
+        Calendar days, not 24-hour periods: a key due tomorrow at 01:00 has 1 day left at
+        23:00 today, so the count always agrees with the due date shown beside it.
+        """
+        return (local_date(self.due, tz) - local_date(now, tz)).days
+
+
+def issuer(secret: Secret) -> Provider | None:
+    """The provider that issues this key, or None for secrets that no provider issues."""
+    found = providers.by_id(secret.meta.provider) if secret.meta.provider else None
+    return None if found is None or found.id == providers.GENERIC.id else found
 
 
 def next_due(rotated_at: str, rotation_days: int) -> datetime:
@@ -105,10 +119,15 @@ def items(
     return result
 
 
-def due_within(found: Iterable[RotationItem], now: datetime, days: int) -> list[RotationItem]:
-    """Items due within `days` from now, including overdue and flagged ones."""
-    limit = now + timedelta(days=days)
-    return [i for i in found if i.flag is not None or i.due <= limit]
+def due_within(
+    found: Iterable[RotationItem], now: datetime, days: int, tz: tzinfo | None = UTC
+) -> list[RotationItem]:
+    """Items with at most `days` days left (as `days_left` counts), overdue and flagged ones."""
+    return [
+        i
+        for i in found
+        if i.flag is not None or i.status is RotationStatus.OVERDUE or i.days_left(now, tz) <= days
+    ]
 
 
 # -- the timeline ----------------------------------------------------------------------------
@@ -116,7 +135,8 @@ def due_within(found: Iterable[RotationItem], now: datetime, days: int) -> list[
 UNITS = ("week", "month")
 
 
-def local_date(moment: datetime, tz: tzinfo) -> date:
+def local_date(moment: datetime, tz: tzinfo | None) -> date:
+    """The calendar date of a moment in `tz`; None is this computer's local time (with DST)."""
     return moment.astimezone(tz).date()
 
 

@@ -10,6 +10,7 @@ from app.core.rotation import (
     RotationStatus,
     bucket_start,
     due_within,
+    issuer,
     items,
     local_date,
     next_bucket,
@@ -167,3 +168,30 @@ def test_timeline_by_week_starts_with_this_week():
     empty = timeline([], NOW, UTC, "week", 4)
     assert empty.peak == 0
     assert empty.envs == ()
+
+
+def test_days_left_counts_calendar_days_in_the_users_zone():
+    late_evening = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    tomorrow_early = secret(
+        "k", "dev", iso(datetime(2026, 12, 1, 1, 0, tzinfo=UTC) - timedelta(90))
+    )
+    (item,) = items([tomorrow_early], {}, late_evening)
+    assert item.days_left(late_evening) == 1  # due tomorrow, though only 2 hours away
+    assert item.days_left(late_evening, TOKYO) == 0  # already 1 December in Tokyo
+    after_due = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
+    assert item.days_left(after_due) == 0  # overdue since 01:00, but due today
+    assert due_within([item], late_evening, 1) == [item]
+    assert due_within([item], late_evening, 0) == []
+    assert due_within([item], late_evening, 0, TOKYO) == [item]
+
+
+def test_issuer_is_a_known_provider_only():
+    def with_provider(provider):
+        return Secret("s", "dev", "dev", SecretMeta("k", "K", provider), 1, "", "", "", 90)
+
+    found = issuer(with_provider("openai"))
+    assert found is not None
+    assert found.console_url.startswith("https://")
+    assert issuer(with_provider("")) is None
+    assert issuer(with_provider("generic")) is None
+    assert issuer(with_provider("no-such-provider")) is None
