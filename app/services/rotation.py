@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.core import rotation
-from app.core.errors import InvalidInput, NotPermitted
+from app.core import generate, rotation
+from app.core.errors import Conflict, InvalidInput, NotPermitted
 from app.core.ledger import parse_header
+from app.core.model import Secret
 from app.core.rotation import FLAG_REASONS, Flag, RotationItem
 from app.services import secrets as secret_service
 from app.services.environments import find_environment
@@ -84,12 +85,24 @@ def unflag_secret(vault: Vault, env_name: str, name: str, note: str) -> None:
     env = secret_service.writable(vault, env_name)
     secret = secret_service.find_secret(vault, env.name, name)
     if secret.id not in flags(vault):
-        raise InvalidInput(f"{name!r} in {env.name} is not flagged")
+        raise Conflict(f"{name!r} in {env.name} is not flagged")
     note = _note(note)
     if not note:
         raise InvalidInput("say why the flag is withdrawn (--note)")
     info, epoch = vault.seal_catalog({"note": note}, "secret-unflag", secret.id)
     vault.commit([{"t": "secret.unflag", "secret": secret.id, "info": info, "info_epoch": epoch}])
+
+
+def generated_value(secret: Secret, length: int = generate.DEFAULT_LENGTH) -> str:
+    """A new random value for a secret that no provider issues (webhook secrets, tokens)."""
+    provider = rotation.issuer(secret)
+    if provider is not None:
+        where = f" ({provider.console_url})" if provider.console_url else ""
+        raise InvalidInput(
+            f"{provider.name} issues {secret.name!r}: create a new key in its console{where}"
+            " and store that; --generate is for secrets no provider issues"
+        )
+    return generate.token(length)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,323 @@
+"""Rotation as the CLI and GUI use it: flags, who may raise them, the log, due dates, verify."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from app.core.clock import FixedClock, iso
+from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotPermitted
+from app.core.rotation import RotationStatus
+from app.crypto import kdf, secretkey, wrap
+from app.services import paths
+from app.services.create import new_member, wrap_event
+from app.services.environments import find_environment, set_policy
+from app.services.integrity import verify_vault
+from app.services.rotation import (
+    flag_secret,
+    flags,
+    generated_value,
+    rotation_items,
+    rotation_log,
+    unflag_secret,
+)
+from app.services.secrets import add_secret, delete_secret, find_secret, history, rotate_secret
+from app.services.vault import StepUpRequired, Vault, wrap_info
+from app.services.verify import verify
+from app.storage import ledger
+from tests.conftest import PASSPHRASE, open_step_ups
+
+OPENAI = "sk-proj-" + "Q" * 40
+WEBHOOK = "whsec-" + "w" * 30
+
+
+def raw_key(owner: Vault, scope: str) -> bytes:
+    """An environment's (or the vault's) key as the owner unwraps it, to grant it onward."""
+    suite, blob = owner.conn.execute(
+        "SELECT suite, blob FROM wraps WHERE member_id = ? AND scope = ? AND epoch = 1",
+        (owner.member.id, scope),
+    ).fetchone()
+    assert owner._keys is not None
+    return wrap.unwrap(
+        suite,
+        owner._keys.kem_private,
+        bytes(blob),
+        wrap_info(owner.vault_id, owner.member.id, scope, 1),
+    )
+
+
+def teammate(owner: Vault, handle: str, role: str, envs: list[str], clock: FixedClock) -> Vault:
+    """Add a member holding the vault key and these environments' keys; unlock as them.
+
+    (Member management has no service yet: the owner commits the events it will write.)
+    """
+    key = secretkey.new()
+    added = new_member(owner.vault_id, handle, role, PASSPHRASE, key, kdf.calibrate(0))
+    scopes = ["vault", *(find_environment(owner, e).id for e in envs)]
+    owner.commit(
+        [added.event] + [wrap_event(owner.vault_id, added, s, 1, raw_key(owner, s)) for s in scopes]
+    )
+    return Vault.unlock(owner.published, handle, PASSPHRASE, key, clock)
+
+
+@pytest.fixture
+def keys(vault: Vault) -> Vault:
+    add_secret(vault, "dev", "Webhook dev", WEBHOOK)
+    add_secret(vault, "prod", "OpenAI prod", OPENAI, owner="alice")
+    return vault
+
+
+def head(vault: Vault) -> str:
+    found = ledger.head(vault.conn)
+    assert found is not None
+    return found.hash
+
+
+def test_a_flag_stays_until_the_next_version(keys: Vault, clock: FixedClock):
+    flag = flag_secret(keys, "prod", "OpenAI prod", "exposure", "  pasted\nin chat  ")
+    assert (flag.reason, flag.note, flag.by, flag.flagged_at) == (
+        "exposure",
+        "pasted in chat",
+        "alice",
+        iso(clock.now()),
+    )
+    by_name = {i.secret.name: i for i in rotation_items(keys, clock.now())}
+    assert by_name["OpenAI prod"].status is RotationStatus.REQUIRED
+    assert by_name["OpenAI prod"].flag == flag
+    assert by_name["Webhook dev"].status is RotationStatus.OK
+    assert [i.secret.name for i in rotation_items(keys, clock.now())][0] == "OpenAI prod"
+    rotate_secret(keys, "prod", "OpenAI prod", "sk-proj-" + "R" * 40, "exposure", "INC-7")
+    assert flags(keys) == {}
+    assert keys.conn.execute("SELECT count(*) FROM flags").fetchone()[0] == 0
+    (item,) = rotation_items(keys, clock.now(), env_name="prod")
+    assert item.status is RotationStatus.OK
+
+
+def test_deleting_a_flagged_key_removes_its_flag(keys: Vault):
+    flag_secret(keys, "dev", "Webhook dev", "incident")
+    delete_secret(keys, "dev", "Webhook dev")
+    assert flags(keys) == {}
+    assert keys.conn.execute("SELECT count(*) FROM flags").fetchone()[0] == 0
+
+
+def test_withdrawing_a_flag_needs_a_note_and_an_open_flag(keys: Vault):
+    with pytest.raises(Conflict, match="not flagged"):
+        unflag_secret(keys, "dev", "Webhook dev", "false alarm")
+    flag_secret(keys, "dev", "Webhook dev", "exposure")
+    before = head(keys)
+    with pytest.raises(InvalidInput, match="--note"):
+        unflag_secret(keys, "dev", "Webhook dev", "  \n ")
+    assert head(keys) == before
+    unflag_secret(keys, "dev", "Webhook dev", "it was a test key")
+    assert flags(keys) == {}
+    last = list(rotation_log(keys, "dev"))[-1]
+    assert (last.action, last.note, last.reason) == ("unflagged", "it was a test key", "")
+
+
+def test_bad_reasons_and_long_notes_change_nothing(keys: Vault):
+    before = head(keys)
+    with pytest.raises(InvalidInput, match="reason must be one of"):
+        flag_secret(keys, "dev", "Webhook dev", "bored")
+    with pytest.raises(InvalidInput, match="500 characters"):
+        flag_secret(keys, "dev", "Webhook dev", "other", "x" * 501)
+    assert head(keys) == before
+    assert flags(keys) == {}
+
+
+def test_flagging_needs_no_step_up_but_withdrawing_does(keys: Vault):
+    prod = find_environment(keys, "prod")
+    keys.close_step_up(prod.id)
+    flag_secret(keys, "prod", "OpenAI prod", "revocation")
+    with pytest.raises(StepUpRequired):
+        unflag_secret(keys, "prod", "OpenAI prod", "false alarm")
+    assert set(flags(keys)) == {find_secret(keys, "prod", "OpenAI prod").id}
+
+
+def test_reasons_and_notes_are_not_in_the_file_in_clear(keys: Vault, vault_path: Path):
+    flag_secret(keys, "prod", "OpenAI prod", "offboarding", "Mallory left on Friday")
+    unflag_secret(keys, "prod", "OpenAI prod", "Mallory never had prod access")
+    flag_secret(keys, "dev", "Webhook dev", "offboarding", "Mallory again")
+    (row,) = keys.conn.execute("SELECT * FROM flags").fetchall()
+    assert b"offboarding" not in repr(row).encode()
+    bodies = b"".join(bytes(b) for (b,) in keys.conn.execute("SELECT body FROM events"))
+    assert b'"t":"secret.flag"' in bodies  # the events are there, sealed
+    for clear in (b"offboarding", b"Mallory"):
+        assert clear not in bodies
+        assert clear not in vault_path.read_bytes()
+    assert [e.note for e in rotation_log(keys) if e.action != "created"] == [
+        "Mallory left on Friday",
+        "Mallory never had prod access",
+        "Mallory again",
+    ]
+
+
+def test_an_auditor_cannot_flag_or_withdraw(keys: Vault, clock: FixedClock):
+    flag_secret(keys, "dev", "Webhook dev", "exposure")
+    auditor = teammate(keys, "carol", "auditor", ["dev"], clock)
+    try:
+        before = head(auditor)
+        with pytest.raises(NotPermitted, match="auditors"):
+            flag_secret(auditor, "dev", "Webhook dev", "incident")
+        with pytest.raises(NotPermitted, match="auditors"):
+            unflag_secret(auditor, "dev", "Webhook dev", "I say so")
+        assert head(auditor) == before
+        assert [f.reason for f in flags(auditor).values()] == ["exposure"]  # still reads them
+    finally:
+        auditor.lock()
+
+
+def test_a_member_without_the_environment_key_cannot_flag_there(keys: Vault, clock: FixedClock):
+    bob = teammate(keys, "bob", "member", ["dev"], clock)
+    try:
+        with pytest.raises(NotPermitted, match="no access to prod"):
+            flag_secret(bob, "prod", "OpenAI prod", "exposure")
+        flag_secret(bob, "dev", "Webhook dev", "exposure", "seen in a screenshot")
+        assert [f.by for f in flags(bob).values()] == ["bob"]
+    finally:
+        bob.lock()
+    assert [f.by for f in flags(keys).values()] == ["bob"]
+
+
+def test_the_log_is_in_order_and_hides_fingerprints_of_unreadable_keys(
+    keys: Vault, clock: FixedClock
+):
+    add_secret(keys, "dev", "Gone", "value-" + "g" * 20)
+    clock.advance(days=1)
+    open_step_ups(keys)
+    rotate_secret(keys, "prod", "OpenAI prod", "sk-proj-" + "R" * 40, "scheduled", "CHG-1")
+    flag_secret(keys, "dev", "Webhook dev", "incident", "pager at 3am")
+    delete_secret(keys, "dev", "Gone")
+    expected = [
+        ("dev", "Webhook dev", "created", 1, "created", ""),
+        ("prod", "OpenAI prod", "created", 1, "created", ""),
+        ("prod", "OpenAI prod", "rotated", 2, "scheduled", "CHG-1"),
+        ("dev", "Webhook dev", "flagged", 1, "incident", ""),
+    ]
+    mine = list(rotation_log(keys))
+    assert [(e.env, e.secret, e.action, e.version, e.reason, e.ticket) for e in mine] == expected
+    assert [e.at for e in mine] == sorted(e.at for e in mine)
+    assert mine[2].at == iso(clock.now())
+    current = history(keys, "prod", "OpenAI prod")[0].fingerprint
+    assert mine[2].fingerprint == current
+    assert mine[2].fingerprint.startswith("sha256:")
+    assert mine[3].fingerprint == ""  # a flag holds no value
+    bob = teammate(keys, "bob", "member", ["dev"], clock)
+    try:
+        theirs = list(rotation_log(bob))
+        prod_only = list(rotation_log(bob, "prod"))
+    finally:
+        bob.lock()
+    assert [(e.env, e.secret, e.action) for e in theirs] == [x[:3] for x in expected]
+    assert [bool(e.fingerprint) for e in theirs] == [True, False, False, False]
+    assert theirs[0].fingerprint == mine[0].fingerprint
+    assert [e.action for e in prod_only] == ["created", "rotated"]
+
+
+def test_due_soon_then_overdue_as_the_clock_moves(vault: Vault, clock: FixedClock):
+    add_secret(vault, "dev", "Short", "value-" + "s" * 20, rotation_days=30)
+
+    def status() -> tuple[RotationStatus, int]:
+        (item,) = rotation_items(vault, clock.now(), env_name="dev", due_soon_days=7)
+        return item.status, item.days_left(clock.now())
+
+    assert status() == (RotationStatus.OK, 30)
+    clock.advance(days=23)
+    assert status() == (RotationStatus.DUE_SOON, 7)
+    clock.advance(days=7)
+    assert status() == (RotationStatus.OVERDUE, 0)  # due this very moment
+    clock.advance(days=5)
+    assert status() == (RotationStatus.OVERDUE, -5)
+    open_step_ups(vault)
+    rotate_secret(vault, "dev", "Short", "value-" + "t" * 20, "scheduled")
+    assert status() == (RotationStatus.OK, 30)
+
+
+def test_a_period_change_moves_the_due_date(vault: Vault, clock: FixedClock):
+    add_secret(vault, "staging", "K", "value-" + "k" * 20)
+    set_policy(vault, "staging", rotation_days=10)
+    (item,) = rotation_items(vault, clock.now(), env_name="staging")
+    assert item.due == clock.now() + timedelta(days=10)
+    assert item.status is RotationStatus.DUE_SOON
+
+
+@pytest.mark.parametrize("forgery", ["insert", "delete"])
+def test_a_forged_flags_row_fails_verify(keys: Vault, vault_path: Path, forgery: str):
+    flag_secret(keys, "prod", "OpenAI prod", "exposure")
+    webhook = find_secret(keys, "dev", "Webhook dev")
+    keys.lock()
+    file = sqlite3.connect(vault_path)
+    with file:
+        if forgery == "insert":  # a flag nobody signed, pointing at a real event
+            file.execute(
+                "INSERT INTO flags (secret_id, event, info_epoch, author, flagged_at)"
+                " SELECT ?, event, info_epoch, author, flagged_at FROM flags",
+                (webhook.id,),
+            )
+        else:  # a flag hidden from the console
+            file.execute("DELETE FROM flags")
+    file.close()
+    with pytest.raises(IntegrityFailure, match="flags table differs"):
+        verify_vault(vault_path)
+
+
+def test_a_forged_flags_row_in_the_working_copy_fails_verify(keys: Vault):
+    webhook = find_secret(keys, "dev", "Webhook dev")
+    keys.conn.execute(
+        "INSERT INTO flags (secret_id, event, info_epoch, author, flagged_at)"
+        " VALUES (?, 1, 1, ?, ?)",
+        (webhook.id, keys.member.id, "2026-11-30T09:00:00.000000Z"),
+    )
+    with pytest.raises(IntegrityFailure, match="flags table differs"):
+        verify(keys.conn)
+
+
+def user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_version_2_file_opens_as_version_3_and_verifies(
+    keys: Vault, created: tuple[Vault, bytes], vault_path: Path, clock: FixedClock
+):
+    vault_id = keys.vault_id
+    keys.lock()
+    old = sqlite3.connect(vault_path, isolation_level=None)  # as the previous release wrote it
+    old.execute("DROP TABLE flags")
+    old.execute("PRAGMA user_version=2")
+    old.execute("VACUUM")
+    old.close()
+    work = paths.working_copy(vault_id)
+    for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()  # a teammate's laptop that never opened it
+    assert verify_vault(vault_path).commits == 3
+    assert user_version(vault_path) == 2  # verifying never writes the shared file
+    reopened = Vault.unlock(vault_path, "alice", PASSPHRASE, created[1], clock)
+    try:
+        version = reopened.conn.execute("PRAGMA user_version").fetchone()[0]
+        assert version == 3
+        assert flags(reopened) == {}
+        flag_secret(reopened, "dev", "Webhook dev", "exposure")  # publishes a v3 file
+    finally:
+        reopened.lock()
+    assert user_version(vault_path) == 3
+    assert verify_vault(vault_path).commits == 4
+
+
+def test_generated_values_only_for_keys_no_provider_issues(keys: Vault):
+    webhook = find_secret(keys, "dev", "Webhook dev")
+    value = generated_value(webhook, 24)
+    assert len(value) == 24
+    assert value.isalnum()
+    assert generated_value(webhook) != generated_value(webhook)
+    with pytest.raises(InvalidInput, match=r"OpenAI issues 'OpenAI prod'.*platform\.openai"):
+        generated_value(find_secret(keys, "prod", "OpenAI prod"))
+    with pytest.raises(InvalidInput, match="between 16 and 256"):
+        generated_value(webhook, 8)
