@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.core.rotation import RotationItem
 from app.services import demo
 from app.services.settings import Settings
 
@@ -99,6 +102,28 @@ def capture_all(out: Path, theme: str) -> list[Path]:
     shots.append(_save(window, out, "locked", theme))
     window.close()
     QApplication.processEvents()
+    shots.extend(capture_rotation(out, theme))
+    return shots
+
+
+def capture_rotation(out: Path, theme: str) -> list[Path]:
+    """The Rotation view on its own, over `rotation_sample`, by month and by week."""
+    from zoneinfo import ZoneInfo
+
+    from app.ui.views.rotation_view import RotationView
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    view = RotationView()
+    view.resize(1360, 820)
+    view.set_items(rotation_sample(now), now, ZoneInfo("Europe/Berlin"), ("dev", "staging", "prod"))
+    view.show()
+    view.table.selectRow(2)
+    shots = [_save(view, out, "rotation", theme)]
+    view.by_week.click()
+    view.env_filter.setCurrentIndex(view.env_filter.findText("prod"))
+    shots.append(_save(view, out, "rotation-week-prod", theme))
+    view.close()
+    view.deleteLater()
     return shots
 
 
@@ -117,3 +142,46 @@ def _sample_kit() -> str:
         "alice",
         "KL1-ABCDE-FGHIJ-KLMNO-PQRST-UVWXY-Z234",
     )
+
+
+_SAMPLE_KEYS = [
+    ("OpenAI", "openai", "alice"), ("Anthropic", "anthropic", "bob"), ("Gemini", "google", "carol"),
+    ("Groq", "groq", "bob"), ("Mistral", "mistral", "alice"), ("Cohere", "cohere", "dave"),
+    ("xAI Grok", "xai", "carol"), ("Hugging Face", "huggingface", "alice"),
+    ("Replicate", "replicate", "bob"), ("OpenRouter", "openrouter", "carol"),
+    ("AWS deploy", "aws", "dave"), ("GitHub deploy", "github", "alice"),
+    ("Stripe billing", "stripe", "erin"), ("Slack alerts", "slack", ""),
+    ("Webhook signing", "", ""),
+]  # fmt: skip
+_SAMPLE_PERIODS = {"dev": 180, "staging": 120, "prod": 90}
+_SAMPLE_FLAGS = {  # by position in the list of secrets
+    3: ("exposure", "Pasted into a support ticket", "alice"),
+    -5: ("offboarding", "Dave left the team", "carol"),
+}
+
+
+def rotation_sample(now: datetime) -> list[RotationItem]:
+    """Synthetic keys over dev, staging and prod, due across the next year, some overdue and
+    two flagged "rotation required"."""
+    from app.core import rotation
+    from app.core.clock import iso
+    from app.core.model import Secret, SecretMeta
+
+    rng = random.Random(6)  # noqa: S311 - synthetic screenshot data
+    secrets: list[Secret] = []
+    for env, period in _SAMPLE_PERIODS.items():
+        for name, provider, owner in _SAMPLE_KEYS:
+            if env == "staging" and rng.random() < 0.3:
+                continue
+            days = rng.choice([period, period, 365])
+            rotated = iso(now - timedelta(days=rng.uniform(0, days * 1.15)))
+            env_var = name.upper().replace(" ", "_") + "_KEY"
+            meta = SecretMeta(f"{name} {env}", env_var, provider, owner)
+            sid = f"{env}-{len(secrets)}"
+            secrets.append(Secret(sid, env, env, meta, 1, rotated, rotated, rotated, days))
+    flagged_at = iso(now - timedelta(days=2))
+    flags = {
+        secrets[n].id: rotation.Flag(secrets[n].id, reason, note, flagged_at, by)
+        for n, (reason, note, by) in _SAMPLE_FLAGS.items()
+    }
+    return rotation.items(secrets, flags, now)
