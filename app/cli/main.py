@@ -81,7 +81,7 @@ def demo() -> None:
 
 
 def _register() -> None:
-    from app.cli import audit_cmd, env_cmd, init_cmd, run_cmd, secret_cmd, totp_cmd
+    from app.cli import audit_cmd, env_cmd, init_cmd, rotation_cmd, run_cmd, secret_cmd, totp_cmd
 
     cli.add_command(init_cmd.init)
     cli.add_command(env_cmd.env)
@@ -92,6 +92,7 @@ def _register() -> None:
     cli.add_command(audit_cmd.audit)
     cli.add_command(demo)
     cli.add_command(totp_cmd.totp)
+    cli.add_command(rotation_cmd.rotation)
 
 
 _register()
@@ -103,6 +104,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("keyledger: cancelled", err=True)
         sys.exit(1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # one line, like every other error
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        click.echo(f"keyledger: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -15,7 +15,10 @@ from app.cli.context import (
     totp_option,
     unlock,
 )
+from app.core.errors import InvalidInput
+from app.core.generate import DEFAULT_LENGTH, MAX_LENGTH, MIN_LENGTH
 from app.core.model import Secret
+from app.core.rotation import ROTATE_REASONS
 
 
 def secret_json(s: Secret) -> dict[str, object]:
@@ -232,28 +235,58 @@ def update(
 @click.argument("env")
 @click.argument("name")
 @click.option(
-    "--reason",
-    required=True,
-    type=click.Choice(["scheduled", "exposure", "offboarding", "incident", "update", "other"]),
-    help="Why the key changes.",
+    "--reason", required=True, type=click.Choice(ROTATE_REASONS), help="Why the key changes."
 )
 @click.option("--ticket", default="", help="A ticket or change reference.")
+@click.option(
+    "--generate",
+    is_flag=True,
+    help="Store a new random value instead of reading one (not for provider keys).",
+)
+@click.option(
+    "--length",
+    type=click.IntRange(MIN_LENGTH, MAX_LENGTH),
+    help=f"Length of a generated value (default {DEFAULT_LENGTH}).",
+)
 @totp_option
 @click.pass_obj
 def rotate(
-    opts: Options, env: str, name: str, reason: str, ticket: str, totp_code: str | None
+    opts: Options,
+    env: str,
+    name: str,
+    reason: str,
+    ticket: str,
+    generate: bool,
+    length: int | None,
+    totp_code: str | None,
 ) -> None:
-    """Store a new value (from stdin or a prompt); the old one stays in the history."""
-    from app.services.secrets import rotate_secret
+    """Store a new value (from stdin, a prompt or --generate); the old one stays in the history."""
+    from app.core.rotation import issuer
+    from app.services.rotation import generated_value
+    from app.services.secrets import find_secret, history, rotate_secret
 
-    value = read_value("New value")
+    if length is not None and not generate:
+        raise InvalidInput("--length goes with --generate")
+    value = None if generate else read_value("New value")
     vault = unlock(opts)
     try:
         step_up_if_needed(vault, env, totp_code)
+        current = find_secret(vault, env, name)
+        if value is None:
+            value = generated_value(current, length or DEFAULT_LENGTH)
         rotated = rotate_secret(vault, env, name, value, reason, ticket)
-        click.echo(f"Rotated {rotated.name} in {rotated.env_name}: now version {rotated.version}.")
+        fingerprint = history(vault, env, name)[0].fingerprint
     finally:
         vault.lock()
+    click.echo(
+        f"Rotated {rotated.name} in {rotated.env_name}: now version {rotated.version},"
+        f" fingerprint {fingerprint}."
+    )
+    if generate:
+        click.echo(f"Generated {len(value)} characters; `keyledger secret get` shows the value.")
+    provider = issuer(rotated)
+    if provider is not None and provider.console_url:
+        click.echo(f"Revoke the old key in the {provider.name} console: {provider.console_url}")
 
 
 @secret.command("history")
