@@ -1,18 +1,22 @@
-"""Connects the console page to the services: load, select, reveal, copy, add, edit, delete."""
+"""Connects the console page to the services: load, select, reveal, copy, add, edit, rotate,
+delete, and the banner about keys that need rotation."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Signal, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
 from app.core import providers
 from app.core.errors import KeyLedgerError
 from app.core.model import Environment, Secret
+from app.core.rotation import DUE_SOON_DAYS, Flag, RotationStatus
+from app.services import rotation as rotation_service
 from app.services import secrets as secret_service
 from app.services.environments import list_environments
 from app.services.session import Session
@@ -26,18 +30,29 @@ from app.ui.views.console import ConsolePage
 ActionFactory = Callable[[str, str, object], QAction]
 
 
+# What the rotation banner counts and its Show button filters to.
+NEEDS_ROTATION = frozenset({RotationStatus.OVERDUE, RotationStatus.REQUIRED})
+
+
 class Prepared(NamedTuple):
     envs: list[Environment]
     secrets: list[Secret]
     rows: list[SecretRow]
+    flags: dict[str, Flag]  # open "rotation required" flags by secret id
 
 
 class ConsoleController(QObject):
     """Signals:
     message(str): a short note for the status bar.
+    loaded(): secrets and flags were (re)read from the vault.
+    secret_rotated(str): a secret (by id) has a new value; the console has reloaded.
+    rotation_banner_clicked(): the user asked to see the keys that need rotation.
     """
 
     message = Signal(str)
+    loaded = Signal()
+    secret_rotated = Signal(str)
+    rotation_banner_clicked = Signal()
 
     def __init__(
         self,
@@ -53,7 +68,10 @@ class ConsoleController(QObject):
         self.envs: list[Environment] = []
         self.all_secrets: list[Secret] = []
         self.all_rows: list[SecretRow] = []
+        self.flags: dict[str, Flag] = {}
+        self.banner_dismissed = False  # until the vault locks
         self._by_id: dict[str, Secret] = {}
+        self._wizard: QDialog | None = None  # the rotation wizard while it is open
         self.env_id: str | None = None
         self.selected_id: str | None = None
         page.env_view.selectionModel().selectionChanged.connect(self._on_env_selection_changed)
@@ -65,6 +83,13 @@ class ConsoleController(QObject):
         page.detail.copy_requested.connect(self.copy_secret)
         page.detail.edit_requested.connect(self.edit_secret)
         page.detail.delete_requested.connect(self.delete_secret)
+        page.detail.rotate_requested.connect(self.rotate_current)
+        page.detail.unflag_requested.connect(self.unflag_current)
+        page.detail.version_reveal_toggled.connect(self._on_detail_version_reveal_toggled)
+        page.detail.version_copy_requested.connect(self._on_detail_version_copy_requested)
+        page.rotation_banner.show_requested.connect(self._on_rotation_banner_show_requested)
+        page.rotation_banner.show_all_requested.connect(self.show_all_statuses)
+        page.rotation_banner.dismissed.connect(self._on_rotation_banner_dismissed)
         page.table.doubleClicked.connect(self._on_table_double_clicked)
         self.step_up = StepUpFlow(session, window)
         self.step_up.step_up_expired.connect(self._on_step_up_expired)
@@ -74,6 +99,7 @@ class ConsoleController(QObject):
         action(self.tr("Find"), "Ctrl+F", self._focus_filter)
         action(self.tr("Add secret"), "Ctrl+N", self.add_secret)
         action(self.tr("Edit secret"), "Ctrl+E", self.edit_secret)
+        action(self.tr("Rotate secret…"), "Ctrl+Shift+R", self.rotate_current)
         action(self.tr("Delete secret"), "Delete", self.delete_secret)
         action(self.tr("Copy value"), "Ctrl+Shift+C", self.copy_secret)
         action(self.tr("Reveal value"), "Ctrl+R", self._toggle_reveal)
@@ -91,18 +117,21 @@ class ConsoleController(QObject):
 
     # -- loading ---------------------------------------------------------------------------
     @staticmethod
-    def prepare(vault: Vault, now: datetime) -> Prepared:
+    def prepare(vault: Vault, now: datetime, due_soon_days: int = DUE_SOON_DAYS) -> Prepared:
         """Everything the console shows, decrypted and laid out; safe off the GUI thread."""
         envs = list_environments(vault)
         secrets = secret_service.list_secrets(vault, ordered=False)  # the model sorts
-        return Prepared(envs, secrets, build_rows(secrets, now))
+        flags = rotation_service.flags(vault)
+        return Prepared(envs, secrets, build_rows(secrets, now, flags, due_soon_days), flags)
 
     def load(self, prepared: Prepared | None = None) -> None:
         vault = self.vault
         if vault is None:
             return
-        prepared = prepared or self.prepare(vault, self.session.clock.now())
-        self.envs, self.all_secrets, self.all_rows = prepared
+        prepared = prepared or self.prepare(
+            vault, self.session.clock.now(), self.settings.get("due_soon_days")
+        )
+        self.envs, self.all_secrets, self.all_rows, self.flags = prepared
         self._by_id = {s.id: s for s in self.all_secrets}
         page = self.page
         page.environments.set_environments(self.envs)
@@ -113,13 +142,20 @@ class ConsoleController(QObject):
         selection.blockSignals(False)
         if row < 0:
             self.env_id = None
+        self._update_rotation_banner()
         self._show_env()
+        self.loaded.emit()
 
     def unload(self) -> None:
+        if self._wizard is not None:
+            self._wizard.reject()  # a pasted value does not stay on screen over a locked vault
+        self.page.secrets.set_status_filter(None)
         self.page.secrets.set_secrets([], self.session.clock.now())
         self.page.environments.set_environments([])
         self.page.detail.show_secret(None)
-        self.all_secrets, self.all_rows, self._by_id = [], [], {}
+        self.all_secrets, self.all_rows, self._by_id, self.flags = [], [], {}, {}
+        self.banner_dismissed = False
+        self.page.rotation_banner.hide()
 
     def _show_env(self) -> None:
         env_id = self.env_id
@@ -169,6 +205,43 @@ class ConsoleController(QObject):
         self.env_id = env.id if env else None
         self._show_env()
 
+    # -- the rotation banner -----------------------------------------------------------------
+    def _update_rotation_banner(self) -> None:
+        overdue = Counter(r.status for r in self.all_rows)[RotationStatus.OVERDUE]
+        reasons = [f.reason for sid, f in self.flags.items() if sid in self._by_id]
+        banner, model = self.page.rotation_banner, self.page.secrets
+        if not (overdue or reasons) or self.banner_dismissed:
+            model.set_status_filter(None)
+            banner.hide()
+            return
+        banner.set_counts(overdue, reasons, filtering=model.status_filter() is not None)
+        banner.show()
+
+    def show_needing_rotation(self) -> None:
+        """Show only the keys that are overdue or flagged, in every environment, flagged first."""
+        self.page.filter.clear()
+        self.page.env_view.selectRow(0)  # all environments
+        self.page.secrets.set_status_filter(NEEDS_ROTATION)
+        self.page.table.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
+        self._update_rotation_banner()
+        self._restore_selection()
+
+    @Slot()
+    def show_all_statuses(self) -> None:
+        self.page.secrets.set_status_filter(None)
+        self._update_rotation_banner()
+        self._restore_selection()
+
+    @Slot()
+    def _on_rotation_banner_show_requested(self) -> None:
+        self.show_needing_rotation()
+        self.rotation_banner_clicked.emit()
+
+    @Slot()
+    def _on_rotation_banner_dismissed(self) -> None:
+        self.banner_dismissed = True
+        self.show_all_statuses()
+
     @Slot(str)
     def _on_filter_text_changed(self, text: str) -> None:
         self.page.secrets.set_filter(text)
@@ -206,7 +279,10 @@ class ConsoleController(QObject):
         except KeyLedgerError as exc:
             self._error(exc)
             return
-        self.page.detail.show_secret(secret, masked, versions)
+        can_unflag = vault.member.role != "auditor" and env.readable
+        self.page.detail.show_secret(
+            secret, masked, versions, self.flags.get(secret.id), can_unflag
+        )
 
     @Slot(str)
     def _on_step_up_expired(self, env_id: str) -> None:
@@ -262,11 +338,16 @@ class ConsoleController(QObject):
         except KeyLedgerError as exc:
             self._error(exc)
             return
-        timeout = min(env.policy.clipboard_s, int(self.settings.get("clipboard_max_s")))
-        self.clipboard.copy(value, timeout)
+        timeout = self._to_clipboard(env, value)
         self.message.emit(
             self.tr("Copied %s; the clipboard clears in %d s.") % (secret.name, timeout)
         )
+
+    def _to_clipboard(self, env: Environment, value: str) -> int:
+        """Copies; returns the seconds until the clipboard clears."""
+        timeout = min(env.policy.clipboard_s, int(self.settings.get("clipboard_max_s")))
+        self.clipboard.copy(value, timeout)
+        return timeout
 
     @Slot(QModelIndex)
     def _on_table_double_clicked(self, _index: QModelIndex) -> None:
@@ -384,6 +465,118 @@ class ConsoleController(QObject):
         self.selected_id = None
         self.load()
         self.message.emit(self.tr("Deleted %s.") % secret.name)
+
+    # -- rotation ------------------------------------------------------------------------------
+    @Slot()
+    def rotate_current(self) -> None:
+        secret = self.current()
+        if secret is not None:
+            self.rotate_secret(secret.id)
+
+    def rotate_secret(self, secret_id: str) -> bool:
+        """Open the rotation wizard for any loaded secret; True once a new value is stored."""
+        from app.services.rotate_flow import RotateFlow
+        from app.ui.dialogs.rotate_wizard import RotateWizard
+
+        secret, vault = self._by_id.get(secret_id), self.vault
+        if secret is None or vault is None:
+            return False
+        env = self._env_of(secret)
+        if not self.step_up.ensure_open(env):
+            return False
+        try:
+            flow = RotateFlow.start(
+                vault,
+                secret,
+                self.session.clock.now(),
+                self.flags.get(secret.id),
+                self.settings.get("due_soon_days"),
+            )
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return False
+
+        def submit() -> Secret:
+            # The window may have closed while the user was at the provider's console.
+            self.step_up.ensure_open(env)
+            return flow.finish(vault)
+
+        wizard = self._wizard = RotateWizard(flow, submit, self.window)
+        accepted = wizard.exec() == QDialog.DialogCode.Accepted
+        rotated = wizard.rotated
+        self._wizard = None
+        wizard.deleteLater()
+        if not accepted or rotated is None:
+            return False
+        self.load()
+        self.message.emit(
+            self.tr("Rotated %s in %s: version %d, fingerprint %s.")
+            % (rotated.name, rotated.env_name, rotated.version, flow.new_fingerprint)
+        )
+        self.secret_rotated.emit(secret_id)
+        return True
+
+    @Slot()
+    def unflag_current(self) -> None:
+        secret, vault = self.current(), self.vault
+        if secret is None or vault is None or secret.id not in self.flags:
+            return
+        if not self.step_up.ensure_open(self._env_of(secret)):
+            return
+        note, ok = QInputDialog.getText(
+            self.window,
+            self.tr("Unflag %s") % secret.name,
+            self.tr("Why does %s not need rotating after all?") % secret.name,
+        )
+        if not ok:
+            return
+        if not note.strip():
+            self.message.emit(self.tr("The flag stays: say why it is withdrawn."))
+            return
+        try:
+            rotation_service.unflag_secret(vault, secret.env_name, secret.name, note)
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return
+        self.load()
+        self.message.emit(self.tr("Withdrew the flag on %s.") % secret.name)
+
+    # -- old versions ---------------------------------------------------------------------------
+    def _version_value(self, version: int, channel: str) -> str | None:
+        """An audited read of one version, behind the same gates as the current value."""
+        secret, vault = self.current(), self.vault
+        if secret is None or vault is None:
+            return None
+        if not self.step_up.ensure_open(self._env_of(secret)):
+            return None
+        try:
+            return secret_service.reveal(
+                vault, secret.env_name, secret.name, channel=channel, version=version
+            )
+        except KeyLedgerError as exc:
+            self._error(exc)
+            return None
+
+    @Slot(int, bool)
+    def _on_detail_version_reveal_toggled(self, version: int, shown: bool) -> None:
+        detail = self.page.detail
+        value = self._version_value(version, "reveal") if shown else None
+        if value is None:
+            detail.reset_version_reveal()
+            return
+        detail.set_version_value(value)
+
+    @Slot(int)
+    def _on_detail_version_copy_requested(self, version: int) -> None:
+        secret = self.current()
+        value = self._version_value(version, "copy")
+        if secret is None or value is None:
+            return
+        timeout = self._to_clipboard(self._env_of(secret), value)
+        self.message.emit(
+            self.tr("Copied version %d of %s; the clipboard clears in %d s.")
+            % (version, secret.name, timeout)
+        )
 
     def _error(self, exc: KeyLedgerError) -> None:
         QMessageBox.warning(self.window, self.tr("KeyLedger"), " ".join(str(exc).split()))

@@ -171,11 +171,12 @@ class MainWindow(QMainWindow):
         self.unlock_page.set_busy(True)
         path = self.target.path
         session, prepare = self.session, self.controller.prepare
+        due_soon_days = self.settings.get("due_soon_days")
 
         def unlock_and_prepare() -> tuple[object, object]:
             vault = session.unlock(path, handle, passphrase, secret_key)
             try:
-                return vault, prepare(vault, session.clock.now())
+                return vault, prepare(vault, session.clock.now(), due_soon_days)
             except BaseException:
                 vault.lock()
                 raise
@@ -261,6 +262,7 @@ class MainWindow(QMainWindow):
             dialog.apply()
             self.session.set_idle_minutes(self.settings.get("idle_lock_min"))
             apply_theme(QApplication.instance(), self.settings.get("theme"))
+            self.controller.load()  # statuses follow the due-soon window
         dialog.deleteLater()
 
     @Slot(int)

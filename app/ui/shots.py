@@ -185,3 +185,54 @@ def rotation_sample(now: datetime) -> list[RotationItem]:
         for n, (reason, note, by) in _SAMPLE_FLAGS.items()
     }
     return rotation.items(secrets, flags, now)
+
+
+def capture_rotate_wizard(out: Path, theme: str) -> list[Path]:
+    """The console's rotation banner over a flagged key, and the rotation wizard's pages."""
+    from app.services import rotation as rotation_service
+    from app.services.rotate_flow import RotateFlow
+    from app.ui.app import make_app
+    from app.ui.dialogs.rotate_wizard import RotateWizard
+    from app.ui.main_window import MainWindow
+    from app.ui.theme import apply_theme
+
+    app = make_app()
+    settings = Settings()
+    apply_theme(app, theme)
+    window = MainWindow(settings)
+    window.resize(1360, 820)
+    window.show()
+    window.open_vault(demo.ensure_demo())
+    window.unlock_page.passphrase.setText(demo.PASSPHRASE)
+    unlocked: list[bool] = []
+    window.vault_unlocked.connect(lambda: unlocked.append(True))
+    window.unlock_page.unlock.click()
+    for _ in range(200):
+        if unlocked:
+            break
+        _settle(50)
+    vault, controller = window.session.vault, window.controller
+    assert vault is not None
+    note = "Pasted into a support ticket; the ticket was shared with a vendor."
+    rotation_service.flag_secret(vault, "prod", "Anthropic prod", "exposure", note)
+    controller.load()
+    secret = next(s for s in controller.all_secrets if s.name == "Anthropic prod")
+    page = window.console
+    page.table.selectRow(page.secrets.index_of(secret.id).row())
+    page.detail.history.selectRow(0)
+    shots = [_save(window, out, "console-rotation-banner", theme)]
+    flow = RotateFlow.start(vault, secret, vault.clock.now(), controller.flags.get(secret.id))
+    wizard = RotateWizard(flow, lambda: secret, window)
+    wizard.show()
+    shots.append(_save(wizard, out, "rotate-key", theme))
+    wizard.next()
+    wizard.value_page.value.setText("sk-ant-api03-" + "Vq3xT9" * 15)
+    shots.append(_save(wizard, out, "rotate-value", theme))
+    wizard.next()
+    wizard.reason_page.ticket.setText("SEC-412")
+    shots.append(_save(wizard, out, "rotate-reason", theme))
+    wizard.close()
+    wizard.deleteLater()
+    window.close()
+    QApplication.processEvents()
+    return shots

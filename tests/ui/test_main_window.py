@@ -300,4 +300,6 @@ def test_every_console_action_has_a_shortcut(window):
     actions = window.actions()
     assert len(actions) >= 12
     assert all(a.shortcut().toString() for a in actions)
-    assert {a.text() for a in actions} >= {"Find", "Add secret", "Lock", "Step-up", "Settings…"}
+    assert {a.text() for a in actions} >= {
+        "Find", "Add secret", "Rotate secret…", "Lock", "Step-up", "Settings…",
+    }  # fmt: skip

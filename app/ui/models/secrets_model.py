@@ -7,7 +7,7 @@ so this model filters over precomputed lower-case search keys and sorts with ``s
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor
 
 from app.core.model import Secret
 from app.core.providers import by_id
-from app.core.rotation import DUE_SOON_DAYS, RotationStatus
+from app.core.rotation import BY_SEVERITY, DUE_SOON_DAYS, Flag, RotationStatus
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -32,14 +32,18 @@ _Index = QModelIndex | QPersistentModelIndex
 # hue reads at roughly 4:1 in both themes without asking the palette.
 OVERDUE_COLOUR = QColor("#e53935")
 DUE_SOON_COLOUR = QColor("#e65100")
+REQUIRED_COLOUR = QColor("#a855f7")  # violet: apart from both reds
 
 # A character no whitespace-split search term can contain, so no term matches across fields.
 _KEY_SEPARATOR = "\n"
 
-_DUE_SOON = timedelta(days=DUE_SOON_DAYS)
+_STATUS_COLOURS = {
+    RotationStatus.DUE_SOON: DUE_SOON_COLOUR,
+    RotationStatus.OVERDUE: OVERDUE_COLOUR,
+    RotationStatus.REQUIRED: REQUIRED_COLOUR,
+}
 
-# Index = severity, which is also the order the Status column sorts in.
-_BY_SEVERITY = (RotationStatus.OK, RotationStatus.DUE_SOON, RotationStatus.OVERDUE)
+_NO_FLAGS: Mapping[str, Flag] = {}
 
 
 class Column(enum.IntEnum):
@@ -71,8 +75,8 @@ _HEADERS: dict[Column, str] = {
     Column.STATUS: "Status",
 }
 
-# By severity: OK, due soon, overdue.
-STATUS_LABELS: tuple[str, str, str] = ("OK", "Due soon", "Overdue")
+# By severity (core.rotation.BY_SEVERITY): OK, due soon, overdue, rotation required.
+STATUS_LABELS: tuple[str, str, str, str] = ("OK", "Due soon", "Overdue", "Rotation required")
 
 _DATE_COLUMNS = frozenset({Column.LAST_ROTATED, Column.NEXT_DUE})
 _DATE_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -88,17 +92,20 @@ def _parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _severity(due: datetime, now: datetime) -> int:
-    # core.rotation.status, from an already parsed due date; a test keeps the two in step.
+def _severity(due: datetime, now: datetime, due_soon: timedelta) -> int:
+    # core.rotation.status_of for an unflagged key, from an already parsed due date; a test
+    # keeps the two in step.
     if due <= now:
         return 2
-    if due - now <= _DUE_SOON:
+    if due - now <= due_soon:
         return 1
     return 0
 
 
-def rotation_status(due: datetime, now: datetime) -> RotationStatus:
-    return _BY_SEVERITY[_severity(due, now)]
+def rotation_status(
+    due: datetime, now: datetime, due_soon_days: int = DUE_SOON_DAYS, flagged: bool = False
+) -> RotationStatus:
+    return BY_SEVERITY[3 if flagged else _severity(due, now, _period(due_soon_days))]
 
 
 @lru_cache(maxsize=1024)
@@ -127,16 +134,22 @@ class SecretRow:
     display: tuple[str, ...]  # by Column
     sort_keys: tuple[Any, ...]  # by Column: case-folded text, POSIX seconds, severity
     search_key: str  # case-folded name, env var, provider id and name, owner, tags
+    flag: Flag | None = None  # an open "rotation required" flag
 
     @classmethod
     def from_secret(
-        cls, secret: Secret, now: datetime, status_labels: Sequence[str] = STATUS_LABELS
+        cls,
+        secret: Secret,
+        now: datetime,
+        status_labels: Sequence[str] = STATUS_LABELS,
+        due_soon: timedelta = timedelta(days=DUE_SOON_DAYS),  # noqa: B008 - immutable
+        flag: Flag | None = None,
     ) -> SecretRow:
-        """``status_labels``: the Status column's text for OK, due soon and overdue."""
+        """``status_labels``: the Status column's text for each severity (BY_SEVERITY)."""
         meta = secret.meta
         rotated = _parse_utc(secret.rotated_at)
         due = rotated + _period(secret.rotation_days)
-        severity = _severity(due, now)
+        severity = 3 if flag is not None else _severity(due, now, due_soon)
         pname = provider_name(meta.provider)
         name_key = meta.name.casefold()
         env_key = meta.env_var.casefold()
@@ -146,7 +159,7 @@ class SecretRow:
             secret,
             rotated,
             due,
-            _BY_SEVERITY[severity],
+            BY_SEVERITY[severity],
             (
                 meta.name,
                 secret.env_name,
@@ -178,6 +191,7 @@ class SecretRow:
                     *meta.tags,
                 )
             ).casefold(),
+            flag,
         )
 
     @property
@@ -212,6 +226,12 @@ class SecretRow:
 def status_tip(row: SecretRow) -> str:
     """The status cell's tooltip, built on hover rather than stored in 100k rows."""
     due = row.display[Column.NEXT_DUE]
+    flag = row.flag
+    if flag is not None:
+        tip = _tr("Rotation required (%1): flagged by %2 on %3").replace("%1", flag.reason)
+        tip = tip.replace("%2", flag.by).replace("%3", flag.flagged_at[:10])
+        note = flag.note if len(flag.note) <= 120 else flag.note[:119] + "…"
+        return f"{tip}. {note}" if note else tip
     if row.status is RotationStatus.OVERDUE:
         return _tr("Overdue since %1").replace("%1", due)
     if row.status is RotationStatus.DUE_SOON:
@@ -239,11 +259,21 @@ def _narrows(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
     return all(any(o in n for n in new) for o in old)
 
 
-def build_rows(secrets: Sequence[Secret], now: datetime) -> list[SecretRow]:
-    """Rows in name order; plain Python, so it can run off the GUI thread."""
+def build_rows(
+    secrets: Sequence[Secret],
+    now: datetime,
+    flags: Mapping[str, Flag] = _NO_FLAGS,
+    due_soon_days: int = DUE_SOON_DAYS,
+) -> list[SecretRow]:
+    """Rows in name order; plain Python, so it can run off the GUI thread.
+
+    ``flags``: the open "rotation required" flags by secret id (services.rotation.flags).
+    """
     labels = tuple(_tr(text) for text in STATUS_LABELS)
     build = SecretRow.from_secret
-    rows = [build(s, now, labels) for s in secrets]
+    soon = _period(due_soon_days)
+    flag_of = flags.get
+    rows = [build(s, now, labels, soon, flag_of(s.id)) for s in secrets]
     # Stable: rows with the same name keep the order given (services list by environment).
     rows.sort(key=_name_key)
     return rows
@@ -258,6 +288,7 @@ class SecretsModel(QAbstractTableModel):
         self._sorted: list[SecretRow] = []  # _base in the current sort order
         self._shown: list[SecretRow] = []  # _sorted narrowed by the filter
         self._terms: tuple[str, ...] = ()
+        self._statuses: frozenset[RotationStatus] | None = None  # None: every status
         self._sort_column: int = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._by_id: dict[str, SecretRow] = {}
@@ -272,7 +303,7 @@ class SecretsModel(QAbstractTableModel):
         self.beginResetModel()
         self._base = rows
         self._sorted = self._in_sort_order(rows)
-        self._shown = _matching(self._sorted, self._terms)
+        self._shown = self._select(self._sorted)
         self._by_id = {r.secret.id: r for r in rows}
         self.endResetModel()
 
@@ -281,14 +312,27 @@ class SecretsModel(QAbstractTableModel):
         if terms == self._terms:
             return
         # Typing one more letter only narrows: scan what is shown, not all rows.
-        source = self._shown if _narrows(terms, self._terms) else self._sorted
+        narrows = _narrows(terms, self._terms)
         self.beginResetModel()
         self._terms = terms
-        self._shown = _matching(source, terms)
+        self._shown = _matching(self._shown, terms) if narrows else self._select(self._sorted)
         self.endResetModel()
 
     def filter_terms(self) -> tuple[str, ...]:
         return self._terms
+
+    def set_status_filter(self, statuses: Collection[RotationStatus] | None) -> None:
+        """Show only rows in these rotation states, on top of the text filter; None shows all."""
+        wanted = None if statuses is None else frozenset(statuses)
+        if wanted == self._statuses:
+            return
+        self.beginResetModel()
+        self._statuses = wanted
+        self._shown = self._select(self._sorted)
+        self.endResetModel()
+
+    def status_filter(self) -> frozenset[RotationStatus] | None:
+        return self._statuses
 
     def row_at(self, row: int) -> SecretRow:
         return self._shown[row]
@@ -296,7 +340,7 @@ class SecretsModel(QAbstractTableModel):
     def index_of(self, secret_id: str, column: int = Column.NAME) -> QModelIndex:
         """Where a secret is shown now, or an invalid index if the filter hides it."""
         row = self._by_id.get(secret_id)
-        if row is None or not all(term in row.search_key for term in self._terms):
+        if row is None or not self._shows(row):
             return QModelIndex()
         return self.index(self._positions_of([row])[id(row)], column)
 
@@ -348,11 +392,7 @@ class SecretsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if column != Column.STATUS:
                 return None
-            if row.status is RotationStatus.OVERDUE:
-                return OVERDUE_COLOUR
-            if row.status is RotationStatus.DUE_SOON:
-                return DUE_SOON_COLOUR
-            return None
+            return _STATUS_COLOURS.get(row.status)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _DATE_ALIGNMENT if column in _DATE_COLUMNS else None
         if role == Role.SECRET_ID:
@@ -375,7 +415,7 @@ class SecretsModel(QAbstractTableModel):
         self._sort_column = column
         self._sort_order = order
         self._sorted = self._in_sort_order(self._base)
-        self._shown = _matching(self._sorted, self._terms)
+        self._shown = self._select(self._sorted)
         if persistent:
             where = self._positions_of(row for row, _ in kept)
             self.changePersistentIndexList(
@@ -390,6 +430,18 @@ class SecretsModel(QAbstractTableModel):
         return self._sort_order
 
     # --- internals --------------------------------------------------------------------------
+
+    def _select(self, rows: list[SecretRow]) -> list[SecretRow]:
+        """``rows`` narrowed by the status filter, then the text filter."""
+        wanted = self._statuses
+        if wanted is not None:
+            rows = [r for r in rows if r.status in wanted]
+        return _matching(rows, self._terms)
+
+    def _shows(self, row: SecretRow) -> bool:
+        if self._statuses is not None and row.status not in self._statuses:
+            return False
+        return all(term in row.search_key for term in self._terms)
 
     def _positions_of(self, rows: Iterable[SecretRow]) -> dict[int, int]:
         """Shown row numbers keyed by id() of rows that are shown.

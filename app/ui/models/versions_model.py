@@ -25,6 +25,8 @@ _HEADERS = ("Ver.", "Date", "By", "Why", "Fingerprint")
 
 
 class VersionsModel(QAbstractTableModel):
+    """Newest first, as services.secrets.history returns them."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: tuple[Version, ...] = ()
@@ -33,6 +35,12 @@ class VersionsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = tuple(versions)
         self.endResetModel()
+
+    def version_at(self, row: int) -> Version:
+        return self._rows[row]
+
+    def row_of(self, version: int) -> int | None:
+        return next((n for n, v in enumerate(self._rows) if v.version == version), None)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)

@@ -21,6 +21,7 @@ from app.ui.models.environments_model import EnvColumn, EnvironmentsModel
 from app.ui.models.secrets_model import Column, SecretsModel
 from app.ui.views.detail import DetailPane
 from app.ui.views.env_delegate import EnvironmentDelegate
+from app.ui.views.rotation_banner import RotationBanner
 
 
 class ConsolePage(QWidget):
@@ -72,6 +73,8 @@ class ConsolePage(QWidget):
         top.addWidget(self.filter, 1)
         top.addWidget(self.add)
         column.addLayout(top)
+        self.rotation_banner = RotationBanner()
+        column.addWidget(self.rotation_banner)
         self.step_up_banner = QLabel()
         self.step_up_banner.setWordWrap(True)
         self.step_up_banner.hide()
@@ -91,13 +94,14 @@ class ConsolePage(QWidget):
         table_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table_header.setStretchLastSection(True)
         for col, width in (
-            (Column.NAME, 140),
-            (Column.ENVIRONMENT, 64),
+            # What is left (about 110 px at 1366 wide) holds "Rotation required".
+            (Column.NAME, 128),
+            (Column.ENVIRONMENT, 58),
             (Column.ENV_VAR, 136),
-            (Column.PROVIDER, 90),
-            (Column.OWNER, 56),
-            (Column.LAST_ROTATED, 88),
-            (Column.NEXT_DUE, 88),
+            (Column.PROVIDER, 86),
+            (Column.OWNER, 50),
+            (Column.LAST_ROTATED, 84),
+            (Column.NEXT_DUE, 80),
         ):
             self.table.setColumnWidth(col, width)
         column.addWidget(self.table, 1)
