@@ -10,18 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.core import generate, providers
+from app.core import providers, rotation
 from app.core.errors import InvalidInput
 from app.core.model import Secret
 from app.core.providers import Provider
 from app.core.rotation import DUE_SOON_DAYS, Flag, RotationStatus, next_due, status_of
+from app.services import rotation as rotation_service
 from app.services import secrets as secret_service
 from app.services.vault import Vault
 
 STEPS = ("key", "value", "reason")
 
 # The reasons a person picks when rotating ("created" and "update" are written by the app).
-CHOICES = ("scheduled", "exposure", "offboarding", "incident", "other")
+CHOICES = rotation.ROTATE_REASONS
 
 # A flag's reason, as the reason for the rotation that answers it. "revocation" (someone who
 # could read the key lost access) is an offboarding in the rotation log's terms.
@@ -70,8 +71,7 @@ class RotateFlow:
     @property
     def provider(self) -> Provider | None:
         """The provider that issues this key; None for other secrets."""
-        found = providers.by_id(self.secret.meta.provider) if self.secret.meta.provider else None
-        return found if found is not None and found.id != "generic" else None
+        return rotation.issuer(self.secret)
 
     @property
     def console_url(self) -> str:
@@ -85,7 +85,7 @@ class RotateFlow:
         return self.provider is None
 
     def generate(self) -> str:
-        self.value = generate.token()
+        self.value = rotation_service.generated_value(self.secret)
         return self.value
 
     def set_value(self, text: str) -> None:

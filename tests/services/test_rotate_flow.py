@@ -36,6 +36,9 @@ def test_start_reads_the_key_as_it_is(vault: Vault, openai, clock: FixedClock) -
     assert flow.console_url == "https://platform.openai.com/api-keys"
     assert (flow.reason, flow.flag, flow.can_generate) == ("scheduled", None, False)
     assert flow.problem("key") == ""
+    with pytest.raises(InvalidInput, match="create a new key in its console"):
+        flow.generate()  # OpenAI issues it: a random value would be no key at all
+    assert flow.value == ""
 
 
 @pytest.mark.parametrize(
