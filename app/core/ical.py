@@ -1,8 +1,9 @@
 """Rotation due dates as an iCalendar file (RFC 5545) that any calendar app imports.
 
 One all-day event per key on its due date in the user's time zone; keys already overdue or
-flagged "rotation required" are dated today. An event's UID is the secret's id and version, so
-importing a newer export updates the events instead of adding copies. Never holds a value.
+flagged "rotation required" are dated today. An event's UID is the secret's id, and SEQUENCE its
+version, so importing a newer export (after a rotation too) moves the key's one event instead of
+adding another. Never holds a value.
 """
 
 from __future__ import annotations
@@ -90,8 +91,10 @@ def _event(item: RotationItem, now: datetime, tz: tzinfo | None) -> list[str]:
     description, url = _description(item, tz)
     lines = [
         "BEGIN:VEVENT",
-        f"UID:{s.id}-v{s.version}@keyledger",
+        f"UID:{s.id}@keyledger",
+        f"SEQUENCE:{s.version}",
         f"DTSTAMP:{_stamp(now)}",
+        f"LAST-MODIFIED:{_stamp(now)}",
         f"DTSTART;VALUE=DATE:{_date(day)}",
         f"DTEND;VALUE=DATE:{_date(day + timedelta(days=1))}",
         f"SUMMARY:{escape(_summary(item))}",

@@ -25,6 +25,8 @@ _LABELS = {
     "secret.update": "secret.update",
     "secret.version": "secret.rotate",
     "secret.delete": "secret.delete",
+    "secret.flag": "secret.flag",
+    "secret.unflag": "secret.unflag",
 }
 
 
@@ -106,8 +108,15 @@ def _entry(
                 "version": e["version"],
                 "reason": info["reason"],
                 "ticket": info.get("ticket", ""),
-                "fingerprint": info["fingerprint"],
             }
+            # Unsalted: only for members who may read the value (see history()).
+            if vault.can_read(secret_env.get(e["secret"], "")):
+                details["fingerprint"] = info["fingerprint"]
+    elif kind in ("secret.flag", "secret.unflag"):
+        secret = secret_names.get(e["secret"], e["secret"])
+        env = env_names.get(secret_env.get(e["secret"], ""), "")
+        context = "secret-flag" if kind == "secret.flag" else "secret-unflag"
+        details = dict(_open(vault, e["info"], e["info_epoch"], context, e["secret"]))
     elif kind == "audit":
         body = _open(vault, e["body"], e["epoch"], "audit")
         kind = str(body.pop("action"))

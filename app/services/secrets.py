@@ -29,6 +29,7 @@ from app.services.environments import find_environment, list_environments
 from app.services.vault import Vault, new_id
 
 MAX_VALUE_BYTES = 64 * 1024
+MAX_TICKET = 200
 REASONS = ("created", "scheduled", "exposure", "offboarding", "incident", "update", "other")
 
 
@@ -310,14 +311,13 @@ def rotate_secret(
         raise InvalidInput(f"reason must be one of {', '.join(REASONS[1:])}")
     secret = find_secret(vault, env_name, name)
     check_value(value)
+    ticket = ticket.strip()
+    if len(ticket) > MAX_TICKET:
+        raise InvalidInput(f"the ticket is limited to {MAX_TICKET} characters")
     if value == reveal(vault, env_name, name, channel=None):
         raise InvalidInput("the new value is the same as the current one")
     event = {"t": "secret.version"}
-    event.update(
-        _version_events(
-            vault, env, secret.id, secret.version + 1, value, reason, ticket.strip()[:200]
-        )
-    )
+    event.update(_version_events(vault, env, secret.id, secret.version + 1, value, reason, ticket))
     vault.commit([event])
     return find_secret(vault, env.name, name)
 

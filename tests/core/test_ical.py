@@ -44,7 +44,7 @@ def test_one_all_day_event_on_the_due_date_in_the_users_zone():
     assert str(cal["VERSION"]) == "2.0"
     assert str(cal["PRODID"]) == ical.PRODID
     assert str(cal["CALSCALE"]) == "GREGORIAN"
-    event = events(text)["s1-v3@keyledger"]
+    event = events(text)["s1@keyledger"]
     assert event.decoded("DTSTART") == date(2027, 1, 15)
     assert event.decoded("DTEND") == date(2027, 1, 16)
     assert "DTSTART;VALUE=DATE:20270115\r\n" in text
@@ -66,13 +66,15 @@ def test_one_all_day_event_on_the_due_date_in_the_users_zone():
     assert alarm.decoded("TRIGGER") == timedelta(days=-7)
 
 
-def test_the_same_key_gets_the_same_uid_in_every_export_and_a_new_one_per_version():
+def test_a_key_keeps_its_uid_across_exports_and_rotations_with_the_version_as_sequence():
     due = NOW + timedelta(days=30)
     first = events(build([secret("k", due=due, sid="abc", version=3)]))
     later = events(build([secret("k", due=due, sid="abc", version=3)], now=NOW + timedelta(days=2)))
     rotated = events(build([secret("k", due=due + timedelta(90), sid="abc", version=4)]))
-    assert set(first) == set(later) == {"abc-v3@keyledger"}
-    assert set(rotated) == {"abc-v4@keyledger"}
+    assert set(first) == set(later) == set(rotated) == {"abc@keyledger"}
+    assert first["abc@keyledger"].decoded("SEQUENCE") == 3
+    assert rotated["abc@keyledger"].decoded("SEQUENCE") == 4
+    assert rotated["abc@keyledger"].decoded("DTSTART") > first["abc@keyledger"].decoded("DTSTART")
 
 
 def test_overdue_and_flagged_keys_are_dated_today_and_say_so():
@@ -81,7 +83,7 @@ def test_overdue_and_flagged_keys_are_dated_today_and_say_so():
     flag = Flag("leaked", "exposure", "pasted in chat", iso(NOW), "bob")
     found = events(build([late, leaked], {"leaked": flag}))
     today = date(2026, 12, 1)  # in Tokyo
-    overdue, required = found["late-v3@keyledger"], found["leaked-v3@keyledger"]
+    overdue, required = found["late@keyledger"], found["leaked@keyledger"]
     assert overdue.decoded("DTSTART") == today == required.decoded("DTSTART")
     assert str(overdue["SUMMARY"]) == "Rotate late (prod) — overdue"
     assert str(required["SUMMARY"]) == "Rotate leaked (prod) — rotation required"
@@ -94,7 +96,7 @@ def test_overdue_and_flagged_keys_are_dated_today_and_say_so():
 
 def test_a_key_without_a_known_provider_has_no_url():
     event = events(build([secret("Webhook", due=NOW + timedelta(days=5), sid="w")]))[
-        "w-v3@keyledger"
+        "w@keyledger"
     ]
     assert "URL" not in event
     assert "Provider" not in event.decoded("DESCRIPTION")
@@ -115,7 +117,7 @@ AWKWARD = [
 @pytest.mark.parametrize("name", AWKWARD)
 def test_awkward_names_round_trip_exactly(name):
     text = build([secret(name, env="dev-eu", due=NOW + timedelta(days=40), sid="n")])
-    event = events(text)["n-v3@keyledger"]
+    event = events(text)["n@keyledger"]
     assert str(event["SUMMARY"]) == f"Rotate {name} (dev-eu)"
     alarm_text = event.walk("VALARM")[0]["DESCRIPTION"]
     assert str(alarm_text) == f"Rotate {name} (dev-eu)"

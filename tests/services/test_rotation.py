@@ -321,3 +321,33 @@ def test_generated_values_only_for_keys_no_provider_issues(keys: Vault):
         generated_value(find_secret(keys, "prod", "OpenAI prod"))
     with pytest.raises(InvalidInput, match="between 16 and 256"):
         generated_value(webhook, 8)
+
+
+def test_the_audit_history_shows_flags_and_hides_fingerprints_of_unreadable_keys(
+    keys: Vault, clock: FixedClock
+):
+    from app.services.audit import entries
+
+    open_step_ups(keys)
+    rotate_secret(keys, "prod", "OpenAI prod", "sk-proj-" + "R" * 40, "exposure", "INC-7")
+    flag_secret(keys, "dev", "Webhook dev", "incident", "pager at 3am")
+    mine = [e for e in entries(keys) if e.action in ("secret.rotate", "secret.flag")]
+    assert [(e.action, e.env, e.secret) for e in mine] == [
+        ("secret.rotate", "prod", "OpenAI prod"),
+        ("secret.flag", "dev", "Webhook dev"),
+    ]
+    assert mine[0].details["fingerprint"] == history(keys, "prod", "OpenAI prod")[0].fingerprint
+    assert mine[1].details == {"reason": "incident", "note": "pager at 3am"}
+    bob = teammate(keys, "bob", "member", ["dev"], clock)
+    try:
+        theirs = [e for e in entries(bob) if e.action == "secret.rotate"]
+    finally:
+        bob.lock()
+    assert theirs[0].details == {"version": 2, "reason": "exposure", "ticket": "INC-7"}
+
+
+def test_a_ticket_longer_than_200_characters_is_refused_not_cut(keys: Vault):
+    open_step_ups(keys)
+    with pytest.raises(InvalidInput, match="limited to 200"):
+        rotate_secret(keys, "prod", "OpenAI prod", "sk-proj-" + "R" * 40, "scheduled", "T" * 201)
+    assert find_secret(keys, "prod", "OpenAI prod").version == 1
