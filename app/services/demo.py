@@ -158,6 +158,11 @@ def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -
     if clock.now() < now:
         clock.advance(seconds=(now - clock.now()).total_seconds())
     reveal(vault, "dev", "OpenAI dev", channel="copy")
+    # One key waits for rotation after it leaked, as the Rotation view and the banner show.
+    from app.services.rotation import flag_secret
+
+    leaked = next(label for env, label in added if env == "staging")
+    flag_secret(vault, "staging", leaked, "exposure", "Pasted into a support ticket (synthetic).")
 
 
 def _provider_hint(name: str) -> str | None:

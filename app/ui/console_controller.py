@@ -103,8 +103,13 @@ class ConsoleController(QObject):
         action(self.tr("Delete secret"), "Delete", self.delete_secret)
         action(self.tr("Copy value"), "Ctrl+Shift+C", self.copy_secret)
         action(self.tr("Reveal value"), "Ctrl+R", self._toggle_reveal)
-        action(self.tr("Secrets table"), "Ctrl+1", self.page.table.setFocus)
+        action(self.tr("Secrets table"), "Ctrl+1", self._show_secrets_table)
         action(self.tr("Step-up"), "Ctrl+T", self._manage_step_up)
+
+    @Slot()
+    def _show_secrets_table(self) -> None:
+        self.page.show_view(self.page.SECRETS)
+        self.page.table.setFocus()
 
     @Slot()
     def _manage_step_up(self) -> None:
@@ -225,6 +230,24 @@ class ConsoleController(QObject):
         self.page.table.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
         self._update_rotation_banner()
         self._restore_selection()
+
+    @Slot(str)
+    def select_secret(self, secret_id: str) -> None:
+        """Show one secret in the Secrets view: every environment, no filter, its row selected."""
+        if secret_id not in self._by_id:
+            return
+        self.page.show_view(self.page.SECRETS)
+        self.selected_id = secret_id
+        self.page.filter.clear()
+        self.page.secrets.set_status_filter(None)
+        selection = self.page.env_view.selectionModel()
+        selection.blockSignals(True)
+        self.page.env_view.selectRow(0)  # all environments
+        selection.blockSignals(False)
+        self.env_id = None
+        self._update_rotation_banner()
+        self._show_env()
+        self.page.table.setFocus()
 
     @Slot()
     def show_all_statuses(self) -> None:

@@ -23,6 +23,7 @@ from app.services.settings import Settings
 from app.ui.clipboard import ClipboardService
 from app.ui.console_controller import ConsoleController
 from app.ui.icons import app_icon
+from app.ui.rotation_controller import RotationController
 from app.ui.screen_lock import ScreenLockWatcher
 from app.ui.theme import apply_theme
 from app.ui.views.console import ConsolePage
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
             self.console, self.session, self.clipboard, self.settings, self
         )
         self.controller.message.connect(self._on_controller_message)
+        self.rotation = RotationController(self.console, self.controller, self.settings, self)
+        self.rotation.message.connect(self._on_controller_message)
         self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
         self.clipboard.countdown.connect(self._on_clipboard_countdown)
         self.welcome.create_requested.connect(self._on_welcome_create_requested)
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self.settings_action = action(self.tr("Settings…"), "Ctrl+,", self.open_settings)
         self.quit_action = action(self.tr("Quit"), "Ctrl+Q", self.close)
         self.controller.make_actions(action)
+        self.rotation.make_actions(action)
 
     # -- pages -----------------------------------------------------------------------------
     @Slot()
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.step_up_label.setText("")
         self.controller.unload()
+        self.rotation.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept
         note = {

@@ -68,6 +68,10 @@ def capture_all(out: Path, theme: str) -> list[Path]:
     page.table.selectRow(0)
     shots.append(_save(window, out, "console-filter", theme))
     page.filter.clear()
+    page.rotation_nav.click()
+    page.rotation.table.selectRow(0)
+    shots.append(_save(window, out, "console-rotation", theme))
+    page.secrets_nav.click()
     controller = window.controller
     dialogs: list[tuple[str, QWidget]] = [
         (

@@ -1,16 +1,19 @@
-"""The console: navigation rail, environment sections, the secrets table, the detail pane."""
+"""The console: navigation rail; the Secrets view (environment sections, the secrets table, the
+detail pane) and the Rotation view."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -22,14 +25,19 @@ from app.ui.models.secrets_model import Column, SecretsModel
 from app.ui.views.detail import DetailPane
 from app.ui.views.env_delegate import EnvironmentDelegate
 from app.ui.views.rotation_banner import RotationBanner
+from app.ui.views.rotation_view import RotationView
 
 
 class ConsolePage(QWidget):
     """Signals:
     add_requested(): add a secret to the selected environment.
     lock_requested(), settings_requested(), step_up_requested(): from the rail.
+    view_changed(str): 'secrets' or 'rotation' is now shown.
     """
 
+    SECRETS, ROTATION = "secrets", "rotation"
+
+    view_changed = Signal(str)
     add_requested = Signal()
     step_up_requested = Signal()
     lock_requested = Signal()
@@ -114,7 +122,12 @@ class ConsolePage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
         splitter.setSizes([170, 860, 330])
-        layout.addWidget(splitter, 1)
+        self.rotation = RotationView()
+        self.views = QStackedWidget()
+        self.views.addWidget(splitter)
+        self.views.addWidget(self.rotation)
+        self._view_pages = {self.SECRETS: splitter, self.ROTATION: self.rotation}
+        layout.addWidget(self.views, 1)
         self.setTabOrder(self.filter, self.table)
         self.setTabOrder(self.table, self.detail)
 
@@ -128,7 +141,19 @@ class ConsolePage(QWidget):
         self.secrets_nav.setText(self.tr("Secrets"))
         self.secrets_nav.setCheckable(True)
         self.secrets_nav.setChecked(True)
+        self.secrets_nav.setToolTip(self.tr("Secrets (Ctrl+1)"))
         self.secrets_nav.setAccessibleName(self.tr("Secrets view"))
+        self.rotation_nav = QToolButton()
+        self.rotation_nav.setText(self.tr("Rotation"))
+        self.rotation_nav.setCheckable(True)
+        self.rotation_nav.setToolTip(self.tr("Rotation schedule (Ctrl+2)"))
+        self.rotation_nav.setAccessibleName(self.tr("Rotation view"))
+        self.nav_group = QButtonGroup(rail)
+        self.nav_group.setExclusive(True)
+        self.nav_group.addButton(self.secrets_nav)
+        self.nav_group.addButton(self.rotation_nav)
+        self.secrets_nav.clicked.connect(lambda: self.show_view(self.SECRETS))
+        self.rotation_nav.clicked.connect(lambda: self.show_view(self.ROTATION))
         self.lock_nav = QToolButton()
         self.lock_nav.setText(self.tr("Lock"))
         self.lock_nav.setToolTip(self.tr("Lock the vault (Ctrl+L)"))
@@ -144,7 +169,13 @@ class ConsolePage(QWidget):
         self.settings_nav.setToolTip(self.tr("Settings (Ctrl+,)"))
         self.settings_nav.setAccessibleName(self.tr("Settings"))
         self.settings_nav.clicked.connect(self.settings_requested.emit)
-        for button in (self.secrets_nav, self.step_up_nav, self.lock_nav, self.settings_nav):
+        for button in (
+            self.secrets_nav,
+            self.rotation_nav,
+            self.step_up_nav,
+            self.lock_nav,
+            self.settings_nav,
+        ):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setMinimumHeight(40)
             button.setSizePolicy(
@@ -152,8 +183,21 @@ class ConsolePage(QWidget):
                 button.sizePolicy().verticalPolicy(),
             )
         box.addWidget(self.secrets_nav)
+        box.addWidget(self.rotation_nav)
         box.addStretch(1)
         box.addWidget(self.step_up_nav)
         box.addWidget(self.settings_nav)
         box.addWidget(self.lock_nav)
         return rail
+
+    def current_view(self) -> str:
+        current = self.views.currentWidget()
+        return next(name for name, page in self._view_pages.items() if page is current)
+
+    def show_view(self, name: str) -> None:
+        """Switch to the 'secrets' or 'rotation' view and tell who listens."""
+        page = self._view_pages[name]
+        (self.secrets_nav if name == self.SECRETS else self.rotation_nav).setChecked(True)
+        if self.views.currentWidget() is not page:
+            self.views.setCurrentWidget(page)
+            self.view_changed.emit(name)

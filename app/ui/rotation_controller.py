@@ -1,0 +1,124 @@
+"""Connects the Rotation view to the loaded vault: its items, rotate, open in Secrets, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.core import ical, rotation
+from app.core.errors import KeyLedgerError
+from app.services import files
+from app.services.settings import Settings
+from app.ui.console_controller import ActionFactory, ConsoleController
+from app.ui.views.console import ConsolePage
+
+
+class RotationController(QObject):
+    """Signals:
+    message(str): a short note for the status bar.
+    """
+
+    message = Signal(str)
+
+    def __init__(
+        self,
+        page: ConsolePage,
+        console: ConsoleController,
+        settings: Settings,
+        window: QWidget,
+    ) -> None:
+        super().__init__(window)
+        self.page, self.console, self.settings, self.window = page, console, settings, window
+        self.view = page.rotation
+        self.stale = True  # the view shows an older load than the console's
+        self.view.rotate_requested.connect(console.rotate_secret)
+        self.view.secret_activated.connect(console.select_secret)
+        self.view.export_calendar_requested.connect(self.export_calendar)
+        console.loaded.connect(self._on_console_loaded)
+        page.view_changed.connect(self._on_view_changed)
+
+    def make_actions(self, action: ActionFactory) -> None:
+        action(self.tr("Rotation view"), "Ctrl+2", self.show)
+
+    def _now(self) -> datetime:
+        return self.console.session.clock.now()
+
+    def items(self) -> list[rotation.RotationItem]:
+        return rotation.items(
+            self.console.all_secrets,
+            self.console.flags,
+            self._now(),
+            self.settings.get("due_soon_days"),
+        )
+
+    @Slot()
+    def show(self) -> None:
+        if self.console.vault is not None:
+            self.page.show_view(self.page.ROTATION)
+
+    def refresh(self) -> None:
+        """Lay the items out again; at 100k keys about a second, so only while in view."""
+        if self.page.current_view() != self.page.ROTATION:
+            self.stale = True
+            return
+        if self.console.vault is None:
+            self.view.clear()
+            return
+        now = self._now()
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.view.set_items(
+                self.items(),
+                now,
+                now.astimezone().tzinfo or now.tzinfo,  # type: ignore[arg-type]
+                env_order=[e.name for e in self.console.envs],
+            )
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.stale = False
+
+    def unload(self) -> None:
+        self.view.clear()
+        self.stale = True
+        self.page.show_view(self.page.SECRETS)
+
+    @Slot()
+    def _on_console_loaded(self) -> None:
+        self.stale = True
+        self.refresh()
+
+    @Slot(str)
+    def _on_view_changed(self, name: str) -> None:
+        if name == self.page.ROTATION and self.stale:
+            self.refresh()
+
+    @Slot()
+    def export_calendar(self) -> None:
+        vault = self.console.vault
+        if vault is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self.window,
+            self.tr("Export rotation calendar"),
+            "keyledger-rotations.ics",
+            self.tr("iCalendar files (*.ics)"),
+        )
+        if not name:
+            return
+        path = Path(name if name.endswith(".ics") else name + ".ics")
+        now = self._now()
+        found = self.items()
+        try:
+            # The save dialog has already asked before replacing a file.
+            files.write_new(path, ical.calendar(vault.name, found, now, None).encode(), force=True)
+        except (KeyLedgerError, OSError) as exc:
+            QMessageBox.warning(self.window, self.tr("KeyLedger"), " ".join(str(exc).split()))
+            return
+        self.message.emit(
+            self.tr("Wrote %d due dates to %s; it lists key names, never values.")
+            % (len(found), path.name)
+        )
