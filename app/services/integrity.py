@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.model import VerifyReport
@@ -31,4 +32,7 @@ def verify_vault(published: Path) -> VerifyReport:
     finally:
         conn.close()
     checked = (*report.checked, "pinned head")
+    from app.services.overview import record_verification
+
+    record_verification(vault_id, datetime.now(UTC), report.commits, report.head)
     return VerifyReport(report.commits, report.events, report.head, checked)

@@ -1,0 +1,185 @@
+"""The key figures an admin and an auditor look at first, computed once for the Overview page
+and the evidence pack's summary.html alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from app.core import rotation
+from app.core.clock import iso
+from app.core.ledger import parse_header
+from app.core.policy import REVIEW_CADENCES
+from app.core.rotation import RotationStatus
+from app.services import keychain
+from app.services import rotation as rotation_service
+from app.services.environments import list_environments
+from app.services.vault import Vault
+from app.storage import ledger
+
+_VERIFIED_STATE = "verified-{}"
+
+
+@dataclass(frozen=True)
+class EnvFigures:
+    name: str
+    step_up: bool
+    keys: int
+    by_status: Mapping[RotationStatus, int]  # every status present, 0 where none
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    """Access reviews. Until a review has been completed, the first falls due one cadence
+    (the shortest of the environments' policies) after the vault was created."""
+
+    completed: int
+    last_completed: str | None
+    next_due: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The last full check of the history on this computer (None: never)."""
+
+    at: str | None
+    commits: int
+    head: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    vault_name: str
+    generated_at: str
+    envs: tuple[EnvFigures, ...]
+    reviews: ReviewFigures
+    step_up_members: int  # active members holding the key of an environment with step-up
+    step_up_enrolled: int  # of them, with an active authenticator enrollment
+    verification: Verification
+    step_up_uses: Mapping[str, int] = field(default_factory=dict)  # "YYYY-MM" -> successes
+
+    @property
+    def keys(self) -> int:
+        return sum(e.keys for e in self.envs)
+
+    def count(self, status: RotationStatus) -> int:
+        return sum(e.by_status[status] for e in self.envs)
+
+    @property
+    def rotation_compliance(self) -> float:
+        """Share of keys neither overdue nor flagged (1.0 with no keys)."""
+        late = self.count(RotationStatus.OVERDUE) + self.count(RotationStatus.REQUIRED)
+        return 1.0 if not self.keys else (self.keys - late) / self.keys
+
+
+def overview(vault: Vault, now: datetime, due_soon_days: int = rotation.DUE_SOON_DAYS) -> Overview:
+    envs = list_environments(vault)
+    found = rotation_service.rotation_items(vault, now, due_soon_days=due_soon_days)
+    counts: Counter[tuple[str, RotationStatus]] = Counter(
+        (i.secret.env_id, i.status) for i in found
+    )
+    env_figures = tuple(
+        EnvFigures(
+            e.name,
+            e.policy.step_up != "none",
+            e.secret_count,
+            {s: counts[(e.id, s)] for s in rotation.BY_SEVERITY},
+        )
+        for e in envs
+    )
+    gated = [e.id for e in envs if e.policy.step_up != "none"]
+    members = _step_up_members(vault, gated)
+    enrolled = {
+        row[0] for row in vault.conn.execute("SELECT member_id FROM totp WHERE status = 'active'")
+    }
+    cadence = min((REVIEW_CADENCES[e.policy.review] for e in envs), default=91)
+    created = _created_at(vault)
+    next_review = created + timedelta(days=cadence)
+    return Overview(
+        vault.name,
+        iso(now),
+        env_figures,
+        ReviewFigures(0, None, iso(next_review), next_review <= now),
+        len(members),
+        len(members & enrolled),
+        last_verification(vault.vault_id),
+        step_up_uses(vault),
+    )
+
+
+def _step_up_members(vault: Vault, env_ids: list[str]) -> set[str]:
+    rows = vault.conn.execute(
+        "SELECT DISTINCT w.member_id, w.scope FROM wraps w JOIN members m ON m.id = w.member_id"
+        " WHERE m.status = 'active'"
+    )
+    return {member for member, scope in rows if scope in env_ids}
+
+
+def _created_at(vault: Vault) -> datetime:
+    first = ledger.commit_at(vault.conn, 1)
+    if first is None:
+        return datetime.now(UTC)
+    return datetime.fromisoformat(parse_header(bytes(first.header)).ts)
+
+
+def step_up_uses(vault: Vault) -> dict[str, int]:
+    """Successful step-ups by month ("YYYY-MM"), oldest first."""
+    uses: Counter[str] = Counter()
+    for (header,) in vault.conn.execute(
+        "SELECT c.header FROM events e JOIN commits c ON c.seq = e.commit_seq"
+        " WHERE json_extract(e.body, '$.t') = 'totp.success'"
+    ):
+        uses[parse_header(bytes(header)).ts[:7]] += 1
+    return dict(sorted(uses.items()))
+
+
+def record_verification(vault_id: str, at: datetime, commits: int, head: str) -> None:
+    """Remember a full verification (not secret: when, how far) for the Overview."""
+    keychain.save_state(
+        _VERIFIED_STATE.format(vault_id), {"at": iso(at), "commits": commits, "head": head}
+    )
+
+
+def last_verification(vault_id: str) -> Verification:
+    data = keychain.load_state(_VERIFIED_STATE.format(vault_id)) or {}
+    try:
+        return Verification(
+            str(data["at"]) if data.get("at") else None,
+            int(data.get("commits", 0)),
+            str(data.get("head", "")),
+        )
+    except (TypeError, ValueError):
+        return Verification(None, 0, "")
+
+
+def as_dict(ov: Overview) -> dict[str, object]:
+    """Plain JSON-ready figures (the pack's manifest and summary use them)."""
+    return json.loads(
+        json.dumps(
+            {
+                "vault": ov.vault_name,
+                "generated_at": ov.generated_at,
+                "keys": ov.keys,
+                "rotation_compliance": round(ov.rotation_compliance, 4),
+                "environments": [
+                    {
+                        "name": e.name,
+                        "step_up": e.step_up,
+                        "keys": e.keys,
+                        "status": {s.value: n for s, n in e.by_status.items()},
+                    }
+                    for e in ov.envs
+                ],
+                "reviews": ov.reviews.__dict__,
+                "step_up_members": ov.step_up_members,
+                "step_up_enrolled": ov.step_up_enrolled,
+                "verification": ov.verification.__dict__,
+                "step_up_uses": dict(ov.step_up_uses),
+            }
+        )
+    )
