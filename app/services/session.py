@@ -6,13 +6,15 @@ its listeners through plain callbacks, which the UI adapts to Qt signals in one 
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from app.core.clock import Clock, SystemClock
-from app.core.errors import IntegrityFailure
+from app.core.clock import Clock, SystemClock, iso
+from app.core.errors import IntegrityFailure, KeyLedgerError
 from app.services import keychain, sync
 from app.services.vault import Vault
 from app.storage.db import StorageError, open_published
@@ -73,7 +75,11 @@ class Session:
     def opened(self, vault: Vault) -> None:
         """Adopt a vault unlocked by `unlock` (on the GUI thread)."""
         if self.vault is not None:
-            self.vault.lock()
+            _close(self.vault)
+        from app.services.secrets import audit_event
+
+        # Recorded with the session's first change, or when it locks: no publish of its own.
+        vault.note(audit_event(vault, "vault.unlock", at=iso(self.clock.now()), client="console"))
         self.vault = vault
         self.touch()
 
@@ -90,7 +96,7 @@ class Session:
     def lock(self, reason: str = "user") -> None:
         if self.vault is None:
             return
-        self.vault.lock()
+        _close(self.vault)
         self.vault = None
         for listener in self._on_locked:
             listener(reason)
@@ -98,3 +104,12 @@ class Session:
     @property
     def unlocked(self) -> bool:
         return self.vault is not None
+
+
+def _close(vault: Vault) -> None:
+    """Record what waits for a commit, then drop the keys. Locking must always work: a failed
+    write leaves the note unrecorded, never the vault open (a failed publish keeps the commit
+    in the working copy, published the next time)."""
+    with contextlib.suppress(KeyLedgerError, OSError, sqlite3.Error):
+        vault.flush_notes()
+    vault.lock()

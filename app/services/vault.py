@@ -114,6 +114,7 @@ class Vault:
         self._sealers: dict[tuple[str, int], aead.Sealer] = {}
         self._gated: dict[str, int] = {}  # step-up environment id -> window in seconds
         self._open_until: dict[str, datetime] = {}
+        self._notes: list[dict[str, Any]] = []  # audit events that ride on the next commit
         self._load_gates()
 
     # -- opening ---------------------------------------------------------------------------
@@ -179,6 +180,7 @@ class Vault:
         """Drop every key and close the working copy."""
         self._sealers.clear()
         self._open_until.clear()
+        self._notes.clear()
         self._keys = None
         self._signer = None
         with contextlib.suppress(sqlite3.Error):
@@ -304,10 +306,20 @@ class Vault:
         return data
 
     # -- changing --------------------------------------------------------------------------
+    def note(self, event: dict[str, Any]) -> None:
+        """Keep an audit event for the next commit (or `flush_notes`), so recording it does not
+        cost a publish of its own (the console's unlock)."""
+        self._notes.append(event)
+
+    def flush_notes(self) -> None:
+        if self._notes:
+            self.commit([])
+
     def commit(self, events: list[dict[str, Any]]) -> str:
         """Sign and append one commit, update the projection, publish. Returns the hash."""
         if self._signer is None:
             raise NotPermitted("the vault is locked")
+        events = [*self._notes, *events]
         bodies = [canonical(e) for e in events]
         with file_lock(sync.lock_path(self.vault_id)):
             pub = sync.open_shared(self.published)
@@ -330,6 +342,7 @@ class Vault:
                 )
                 seqs = ledger.append(self.conn, row, bodies)
                 projection.apply_all(self.conn, events, seqs, author=self.member.id, ts=ts)
+            self._notes.clear()  # in the ledger now, whatever happens to the publish
             sync.save_pin(self.conn, self.vault_id)
             self._load_gates()
             try:

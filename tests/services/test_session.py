@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.clock import iso
 from app.core.errors import AuthFailed
 from app.services import keychain
 from app.services.session import Session, describe
@@ -57,3 +58,36 @@ def test_wrong_passphrase_leaves_the_session_locked(created, vault_path, session
     with pytest.raises(AuthFailed):
         session.unlock(vault_path, "alice", "wrong passphrase!", key)
     assert not session.unlocked
+
+
+def test_the_unlock_is_recorded_with_the_next_change_or_at_lock(
+    created, vault_path, session, clock
+):
+    from app.services import audit
+    from app.services.secrets import add_secret
+    from app.storage import ledger
+
+    _, key = created
+    vault = session.unlock(vault_path, "alice", PASSPHRASE, key)
+    commits = ledger.count(vault.conn)
+    session.opened(vault)
+    unlocked_at = clock.now()
+    assert ledger.count(vault.conn) == commits  # no publish of its own
+    clock.advance(minutes=2)
+    add_secret(vault, "dev", "Webhook", "whsec-" + "w" * 30)
+    actions = [e.action for e in audit.entries(vault)]
+    assert actions[-2:] == ["vault.unlock", "secret.create"]
+    unlock = [e for e in audit.entries(vault) if e.action == "vault.unlock"][-1]
+    assert unlock.details == {"at": iso(unlocked_at), "client": "console"}
+    assert unlock.actor == "alice"
+    session.lock()  # nothing waiting: no empty commit
+    again = session.unlock(vault_path, "alice", PASSPHRASE, key)
+    assert ledger.count(again.conn) == commits + 1
+    session.opened(again)
+    session.lock()
+    reopened = session.unlock(vault_path, "alice", PASSPHRASE, key)
+    try:
+        assert ledger.count(reopened.conn) == commits + 2
+        assert [e.action for e in audit.entries(reopened)][-1] == "vault.unlock"
+    finally:
+        reopened.lock()
