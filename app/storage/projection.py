@@ -41,9 +41,9 @@ def apply_all(
         _secret_add_many(conn, run, author, ts)
 
 
-_SECRETS_INSERT = (
+_SECRETS_INSERT = (  # the commit time binds once for its three columns: a tenth off a replay
     "INSERT INTO secrets (id, env_id, meta_event, meta_epoch, version, created_at, updated_at,"
-    " rotated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " rotated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)"
 )
 _VERSION_INSERT = (
     "INSERT INTO versions (secret_id, version, epoch, event, info_epoch, author, created_at)"
@@ -56,7 +56,7 @@ def _secret_add_many(
 ) -> None:
     conn.executemany(
         _SECRETS_INSERT,
-        [(e["secret"], e["env"], n, e["meta_epoch"], e["version"], ts, ts, ts) for e, n in run],
+        [(e["secret"], e["env"], n, e["meta_epoch"], e["version"], ts) for e, n in run],
     )
     conn.executemany(
         _VERSION_INSERT,

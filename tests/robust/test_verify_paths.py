@@ -1,0 +1,260 @@
+"""verify's fast paths answer exactly as the general code they stand in for.
+
+An event body reads as the JSON decoder reads it; the inlined check of a secret.add refuses what the
+full rules refuse, with the same message; tables paired by rowid first still match when a file's
+rowids differ and still catch a changed row; `identical_to` compares rows beside its structure
+check, and either one failing answers False.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core.errors import IntegrityFailure
+from app.core.ledger import (
+    LedgerState,
+    build_header,
+    check_commit,
+    decode_event,
+    signing_message,
+)
+from app.crypto.encoding import b64e, canonical, sha256_hex
+from app.crypto.sign import Signer, generate
+from app.services.integrity import verify_vault
+from app.services.secrets import add_secret, rotate_secret
+from app.services.verify import identical_to
+from tests.robust.conftest import laptop, new_vault, sqlite_edit
+
+# -- event bodies -------------------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+SPACE = st.sampled_from(["", " ", "\n", "\t\r\n "])
+AFTER = st.sampled_from(["", " ", "\n", "x", "{}", "]", ",1"])
+
+
+def outcome(read: Any, body: bytes) -> tuple[str, object]:
+    try:
+        return "value", read(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both are
+        return type(exc).__name__, str(exc)
+
+
+def as_json_decodes(body: bytes) -> object:
+    return json.JSONDecoder().decode(body.decode("utf-8"))
+
+
+@given(value=JSON, before=SPACE, after=AFTER)
+def test_an_event_body_reads_as_json_decodes_reads_it(value: object, before: str, after: str):
+    body = (before + json.dumps(value) + after).encode("utf-8")
+    assert outcome(decode_event, body) == outcome(as_json_decodes, body)
+
+
+@given(body=st.binary(max_size=48) | st.just(b"\xef\xbb\xbf{}"))
+def test_any_bytes_read_as_json_decodes_reads_them(body: bytes):
+    assert outcome(decode_event, body) == outcome(as_json_decodes, body)
+
+
+def test_a_canonical_event_reads_whole():
+    event = {"env": "e1", "secret": "s1", "t": "secret.add", "version": 1, "value": "ab\u00e9"}
+    assert decode_event(canonical(event)) == event
+
+
+# -- the rights of a secret.add -----------------------------------------------------------------
+
+
+class Chain:
+    """A ledger in memory: alice (owner, key to dev), bob (auditor, key to dev), carol (member,
+    no key), signed commit by commit and checked with check_commit."""
+
+    def __init__(self) -> None:
+        self.vault = "v" * 32
+        self.keys = {who: generate() for who in ("alice", "bob", "carol")}
+        self.state = LedgerState(vault=self.vault)
+        self.ts = "2026-11-30T09:00:00Z"
+        self.commit(
+            "alice",
+            [
+                {"t": "vault.init", "vault": self.vault, "format": 1},
+                self._member("alice", "owner"),
+                {"t": "key.wrap", "member": "alice", "scope": "dev"},
+                self._member("bob", "auditor"),
+                {"t": "key.wrap", "member": "bob", "scope": "dev"},
+                self._member("carol", "member"),
+            ],
+        )
+
+    def _member(self, who: str, role: str) -> dict[str, object]:
+        return {"t": "member.add", "member": who, "role": role, "sign_pub": b64e(self.keys[who][1])}
+
+    def commit(self, author: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        bodies = [canonical(e) for e in events]
+        parents = [self.state.head] if self.state.head else []
+        header = build_header(self.vault, parents, author, self.ts, bodies)
+        commit_hash = sha256_hex(header)
+        sig = Signer(self.keys[author][0]).sign(signing_message(commit_hash))
+        _, parsed = check_commit(self.state, self.state.count + 1, commit_hash, header, sig, bodies)
+        return parsed
+
+
+def add(sid: object = "s1", env: object = "dev", **more: object) -> dict[str, object]:
+    return {"t": "secret.add", "secret": sid, "env": env, **more}
+
+
+def test_secret_adds_that_pass_every_rule_are_recorded():
+    chain = Chain()
+    parsed = chain.commit("alice", [add("s1"), add("s2", extra=[1, {"a": None}])])
+    assert parsed[1]["extra"] == [1, {"a": None}]
+    # a key wrapped earlier in the same commit counts for the additions after it
+    wrap = {"t": "key.wrap", "member": "alice", "scope": "prod"}
+    chain.commit("alice", [wrap, add("s3", "prod")])
+    assert chain.state.secret_env == {"s1": "dev", "s2": "dev", "s3": "prod"}
+    assert chain.state.count == 3
+
+
+REFUSED = {
+    "an environment without a key": ("alice", [add(env="prod")], "the author has no key for"),
+    "an author with no key at all": ("carol", [add()], "the author has no key for"),
+    "a read-only role": ("bob", [add()], "secret.add by a read-only role"),
+    "the same secret twice": ("alice", [add("s1"), add("s1")], "secret added twice"),
+    "no environment": ("alice", [{"t": "secret.add", "secret": "s1"}], "is malformed"),
+    "a null environment": ("alice", [add(env=None)], "secret.add of an unknown secret"),
+    "a number for an environment": ("alice", [add(env=7)], "the author has no key for"),
+    "a list for an environment": ("alice", [add(env=["dev"])], "is malformed"),
+    "no secret id": ("alice", [{"t": "secret.add", "env": "dev"}], "is malformed"),
+    "a list for a secret id": ("alice", [add(sid=["s1"])], "is malformed"),
+    "a key wrapped after the addition": (
+        "alice",
+        [add(env="prod"), {"t": "key.wrap", "member": "alice", "scope": "prod"}],
+        "the author has no key for",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=REFUSED.keys())
+def test_a_secret_add_against_the_rules_is_refused_with_its_reason(case: str):
+    author, events, reason = REFUSED[case]
+    chain = Chain()
+    with pytest.raises(IntegrityFailure, match="ledger commit #2: ") as caught:
+        chain.commit(author, events)
+    assert reason in str(caught.value)
+    assert chain.state.count == 1
+
+
+def test_a_secret_added_in_an_earlier_commit_cannot_be_added_again():
+    chain = Chain()
+    chain.commit("alice", [add("s1")])
+    with pytest.raises(IntegrityFailure, match="ledger commit #3: secret added twice"):
+        chain.commit("alice", [add("s2"), add("s1")])
+
+
+# -- tables paired by rowid, then by key --------------------------------------------------------
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    """A published vault with four secrets, one of them at a second version."""
+    path = tmp_path / "shared" / "team.kl"
+    vault, _ = new_vault(path)
+    try:
+        for n in range(4):
+            add_secret(vault, "dev", f"zebra-{n}", f"value-{n}")
+        rotate_secret(vault, "dev", "zebra-1", "value-1b", "scheduled")
+    finally:
+        vault.lock()
+    return path
+
+
+RENUMBER = [
+    ("CREATE TEMP TABLE s AS SELECT * FROM secrets", ()),
+    ("DELETE FROM secrets", ()),
+    ("INSERT INTO secrets SELECT * FROM s ORDER BY id DESC", ()),
+    ("CREATE TEMP TABLE v AS SELECT * FROM versions", ()),
+    ("DELETE FROM versions", ()),
+    ("INSERT INTO versions SELECT * FROM v ORDER BY secret_id DESC, version DESC", ()),
+]
+
+
+def renumbered_copy(shared: Path, name: str, *more: tuple[str, tuple[object, ...]]) -> Path:
+    copy = shared.with_name(name)
+    shutil.copy(shared, copy)
+    sqlite_edit(copy, *RENUMBER, *more)
+    conn = sqlite3.connect(copy)
+    try:
+        rowids = [r[0] for r in conn.execute("SELECT rowid FROM secrets ORDER BY id")]
+    finally:
+        conn.close()
+    assert rowids == sorted(rowids, reverse=True), "the rows did not move"
+    return copy
+
+
+def test_a_file_whose_rows_moved_to_other_rowids_still_verifies(shared: Path, tmp_path: Path):
+    copy = renumbered_copy(shared, "moved.kl")
+    with laptop(tmp_path / "laptop2"):
+        assert verify_vault(copy).commits == verify_vault(shared).commits
+
+
+def test_a_changed_row_is_caught_whether_or_not_rowids_moved(shared: Path, tmp_path: Path):
+    swap = (
+        "UPDATE secrets SET meta_epoch = meta_epoch + 1"
+        " WHERE id = (SELECT id FROM secrets ORDER BY id LIMIT 1)",
+        (),
+    )
+    moved = renumbered_copy(shared, "moved.kl", swap)
+    kept = shared.with_name("kept.kl")
+    shutil.copy(shared, kept)
+    sqlite_edit(kept, swap)
+    for n, path in enumerate((moved, kept)):
+        with (
+            laptop(tmp_path / f"laptop{n}"),
+            pytest.raises(IntegrityFailure, match="the secrets table differs"),
+        ):
+            verify_vault(path)
+
+
+def test_identical_to_pairs_rows_by_key_when_rowids_differ(shared: Path):
+    moved = renumbered_copy(shared, "moved.kl")
+    changed = renumbered_copy(
+        shared, "changed.kl", ("UPDATE versions SET info_epoch = 9 WHERE version = 2", ())
+    )
+    for path, expected in ((shared, True), (moved, True), (changed, False)):
+        conn = sqlite3.connect(path)
+        try:
+            assert identical_to(conn, shared) is expected, path.name
+        finally:
+            conn.close()
+
+
+def test_identical_to_answers_false_for_a_damaged_index_with_the_same_rows(shared: Path):
+    damaged = shared.with_name("damaged.kl")
+    shutil.copy(shared, damaged)
+    conn = sqlite3.connect(damaged)
+    try:
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'secrets_env'")
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        (env,) = conn.execute("SELECT env_id FROM secrets LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    data = bytearray(damaged.read_bytes())
+    start = (root[0] - 1) * size
+    at = data.index(env.encode("ascii"), start, start + size)
+    data[at] ^= 0x01  # one index entry no longer matches its row; the table itself is intact
+    damaged.write_bytes(bytes(data))
+    conn = sqlite3.connect(damaged)
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA integrity_check").fetchone() != ("ok",)
+        assert identical_to(conn, shared) is False
+    finally:
+        conn.close()
