@@ -240,3 +240,45 @@ def capture_rotate_wizard(out: Path, theme: str) -> list[Path]:
     window.close()
     QApplication.processEvents()
     return shots
+
+
+def capture_overview(out: Path, theme: str) -> list[Path]:
+    """The Overview over the demo vault (history verified), at 1360x820 and at 1024x700."""
+    from app.services.integrity import verify_vault
+    from app.services.overview import overview
+    from app.ui.app import make_app
+    from app.ui.main_window import MainWindow
+    from app.ui.theme import apply_theme
+    from app.ui.views.overview_view import OverviewView
+
+    app = make_app()
+    settings = Settings()
+    apply_theme(app, theme)
+    window = MainWindow(settings)
+    window.show()
+    window.open_vault(demo.ensure_demo())
+    window.unlock_page.passphrase.setText(demo.PASSPHRASE)
+    unlocked: list[bool] = []
+    window.vault_unlocked.connect(lambda: unlocked.append(True))
+    window.unlock_page.unlock.click()
+    for _ in range(200):
+        if unlocked:
+            break
+        _settle(50)
+    vault = window.session.vault
+    assert vault is not None
+    verify_vault(vault.published)
+    now = window.session.clock.now()
+    figures = overview(vault, now, settings.get("due_soon_days"))
+    view = OverviewView()
+    view.set_overview(figures, now, now.astimezone().tzinfo or UTC)
+    shots = []
+    for name, size in (("overview", (1360, 820)), ("overview-1024", (1024, 700))):
+        view.resize(*size)
+        view.show()
+        shots.append(_save(view, out, name, theme))
+    view.close()
+    view.deleteLater()
+    window.close()
+    QApplication.processEvents()
+    return shots
