@@ -1,128 +1,148 @@
-"""The audit history, read back from the ledger and decrypted for display."""
+"""The audit history, read back from the ledger and decrypted for display, filtered as it streams.
+
+Every event in ledger order becomes an AuditEntry (time, actor, action, environment, secret,
+details). Nothing is collected: `query` yields entries one at a time, so a history of any length
+costs the same memory (see audit_events for what does grow: one small record per secret).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from app.core.errors import IntegrityFailure
+from app.core import csvsafe
+from app.core.clock import parse_iso
+from app.core.errors import InvalidInput, NotFound
 from app.core.ledger import parse_header
 from app.core.model import AuditEntry
-from app.crypto import aead
-from app.crypto.encoding import b64d
-from app.crypto.errors import DecryptError
+from app.services import files
+from app.services.audit_events import LABELS, Describer
+from app.services.catalog import decode_body
+from app.services.secrets import audit_event
 from app.services.vault import Vault
 from app.storage import ledger
 
-_LABELS = {
-    "vault.init": "vault.create",
-    "member.add": "member.add",
-    "key.wrap": "key.grant",
-    "env.add": "env.add",
-    "env.update": "env.policy",
-    "secret.add": "secret.create",
-    "secret.update": "secret.update",
-    "secret.version": "secret.rotate",
-    "secret.delete": "secret.delete",
-    "secret.flag": "secret.flag",
-    "secret.unflag": "secret.unflag",
-}
+HEADER = ("seq", "time", "actor", "action", "environment", "secret", "details")
+_UPDATES = ("secret.update", "env.update")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What to show. Dates are UTC calendar days, both ends included; text matches any column
+    (case-insensitive); an action matches itself and, given as 'secret', every 'secret.*'."""
+
+    since: date | None = None
+    until: date | None = None
+    actor: str = ""
+    action: str = ""
+    env: str = ""
+    text: str = ""
+
+    def period(self) -> dict[str, str | None]:
+        return {
+            "from": self.since.isoformat() if self.since else None,
+            "to": self.until.isoformat() if self.until else None,
+        }
 
 
 def entries(vault: Vault) -> Iterator[AuditEntry]:
     """Every event in ledger order, with names resolved where this member can read them."""
-    handles = dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
-    env_names: dict[str, str] = {}
-    secret_names: dict[str, str] = {}
-    secret_env: dict[str, str] = {}
-    for row, bodies, _ in ledger.commits(vault.conn):
-        header = parse_header(row.header)
-        actor = handles.get(header.author, header.author)
-        for body in bodies:
-            event: dict[str, Any] = json.loads(body)
-            yield _entry(
-                vault,
-                row.seq,
-                header.ts,
-                actor,
-                event,
-                handles,
-                env_names,
-                secret_names,
-                secret_env,
+    return query(vault, AuditFilter())
+
+
+def check_filter(vault: Vault, flt: AuditFilter) -> None:
+    """Refuse a filter that can match nothing for a plain reason: a reversed period, a member
+    or environment that does not exist."""
+    if flt.since and flt.until and flt.since > flt.until:
+        raise InvalidInput(f"the period starts ({flt.since}) after it ends ({flt.until})")
+    if flt.actor:
+        handles = [h for (h,) in vault.conn.execute("SELECT handle FROM members ORDER BY handle")]
+        if flt.actor not in handles:
+            raise NotFound(f"no member named {flt.actor!r} (members: {', '.join(handles)})")
+    if flt.env:
+        from app.services.environments import find_environment
+
+        find_environment(vault, flt.env)
+
+
+def query(
+    vault: Vault, flt: AuditFilter, *, tick: Callable[[], None] | None = None
+) -> Iterator[AuditEntry]:
+    """The events that pass `flt`, oldest first, decrypted one at a time. `tick` is called
+    once per ledger event read (shown or not), for progress and cancelling."""
+    check_filter(vault, flt)
+    return _stream(vault, flt, tick)
+
+
+def _matches(action: str, wanted: str) -> bool:
+    return not wanted or action == wanted or action.startswith(wanted + ".")
+
+
+def _stream(
+    vault: Vault, flt: AuditFilter, tick: Callable[[], None] | None
+) -> Iterator[AuditEntry]:
+    d = Describer(vault)
+    first = flt.since.isoformat() if flt.since else ""
+    last = flt.until.isoformat() if flt.until else "9999"
+    action = flt.action
+    text = flt.text.casefold()
+    for row, bodies, seqs in ledger.commits(vault.conn):
+        header = parse_header(bytes(row.header))
+        actor = d.handle(header.author)
+        shown = first <= header.ts[:10] <= last and (not flt.actor or flt.actor == actor)
+        for body, seq in zip(bodies, seqs, strict=True):
+            event = decode_body(body)
+            before = d.previous(event) if shown and event["t"] in _UPDATES else None
+            d.track(seq, event)
+            if tick is not None:
+                tick()
+            kind = event["t"]
+            if not shown or (kind != "audit" and not _matches(LABELS.get(kind, kind), action)):
+                continue  # left out before anything is decrypted
+            act, env, secret, details = d.describe(seq, event, before)
+            if not _matches(act, action):
+                continue
+            if flt.env and env != flt.env:
+                continue
+            entry = AuditEntry(
+                row.seq, header.ts, d.handle(header.author), act, env, secret, details
             )
+            if text and text not in _search_text(entry):
+                continue
+            yield entry
 
 
-def _open(vault: Vault, blob: str, epoch: int, *context: str | int) -> dict[str, Any]:
-    try:
-        plain = vault.sealer("vault", epoch).open(
-            b64d(blob), aead.context(vault.vault_id, *context, epoch)
-        )
-    except DecryptError:
-        raise IntegrityFailure("an audit record failed to decrypt: the file was altered") from None
-    data: dict[str, Any] = json.loads(plain)
-    return data
+def _search_text(e: AuditEntry) -> str:
+    return " ".join([e.actor, e.action, e.env, e.secret, details_text(e)]).casefold()
 
 
-def _entry(
-    vault: Vault,
-    seq: int,
-    ts: str,
-    actor: str,
-    e: dict[str, Any],
-    handles: dict[str, str],
-    env_names: dict[str, str],
-    secret_names: dict[str, str],
-    secret_env: dict[str, str],
-) -> AuditEntry:
-    kind = e["t"]
-    details: dict[str, object] = {}
-    env = secret = ""
-    if kind == "vault.init":
-        details = {"name": e["name"]}
-    elif kind == "member.add":
-        details = {"member": e["handle"], "role": e["role"]}
-    elif kind == "key.wrap":
-        env = "vault" if e["scope"] == "vault" else env_names.get(e["scope"], e["scope"])
-        details = {"member": handles.get(e["member"], e["member"]), "epoch": e["epoch"]}
-    elif kind in ("env.add", "env.update"):
-        meta = _open(vault, e["meta"], e["meta_epoch"], "env-meta", e["env"])
-        env_names[e["env"]] = env = meta["name"]
-        details = {"policy": meta["policy"]}
-    elif kind in ("secret.add", "secret.update"):
-        meta = _open(vault, e["meta"], e["meta_epoch"], "secret-meta", e["secret"])
-        secret_names[e["secret"]] = secret = meta["name"]
-        if kind == "secret.add":
-            secret_env[e["secret"]] = e["env"]
-        env = env_names.get(secret_env.get(e["secret"], ""), "")
-        details = {"env_var": meta["env_var"], "provider": meta.get("provider", "")}
-    elif kind in ("secret.version", "secret.delete"):
-        secret = secret_names.get(e["secret"], e["secret"])
-        env = env_names.get(secret_env.get(e["secret"], ""), "")
-        if kind == "secret.version":
-            info = _open(
-                vault, e["info"], e["info_epoch"], "version-info", e["secret"], e["version"]
-            )
-            details = {
-                "version": e["version"],
-                "reason": info["reason"],
-                "ticket": info.get("ticket", ""),
-            }
-            # Unsalted: only for members who may read the value (see history()).
-            if vault.can_read(secret_env.get(e["secret"], "")):
-                details["fingerprint"] = info["fingerprint"]
-    elif kind in ("secret.flag", "secret.unflag"):
-        secret = secret_names.get(e["secret"], e["secret"])
-        env = env_names.get(secret_env.get(e["secret"], ""), "")
-        context = "secret-flag" if kind == "secret.flag" else "secret-unflag"
-        details = dict(_open(vault, e["info"], e["info_epoch"], context, e["secret"]))
-    elif kind == "audit":
-        body = _open(vault, e["body"], e["epoch"], "audit")
-        kind = str(body.pop("action"))
-        env = env_names.get(str(body.pop("env", "")), "")
-        sid = str(body.pop("secret", ""))
-        secret = secret_names.get(sid, sid)
-        body.pop("secrets", None)
-        details = body
-    return AuditEntry(seq, ts, actor, _LABELS.get(kind, kind), env, secret, details)
+def details_text(e: AuditEntry) -> str:
+    return json.dumps(e.details, sort_keys=True, ensure_ascii=False) if e.details else ""
+
+
+def csv_row(e: AuditEntry) -> tuple[csvsafe.Cell, ...]:
+    return (e.seq, parse_iso(e.ts), e.actor, e.action, e.env, e.secret, details_text(e))
+
+
+def record_export(vault: Vault, kind: str, **details: Any) -> None:
+    """Record that a file left the vault: kind, period, files, sha256 (never its contents)."""
+    vault.commit([audit_event(vault, "export", kind=kind, **details)])
+
+
+def export_csv(vault: Vault, flt: AuditFilter, out: Path, *, force: bool = False) -> int:
+    """Write the filtered history to a CSV file (streamed, whole or not at all) and record the
+    export. Returns how many events it holds."""
+    check_filter(vault, flt)
+    with files.replacing(out, force=force) as raw:
+        text = files.HashedText(raw)
+        text.write("\ufeff")  # csvsafe.ENCODING: Excel reads UTF-8 only with it
+        writer = csvsafe.Writer(text)
+        writer.row(HEADER)
+        writer.rows(csv_row(e) for e in _stream(vault, flt, None))
+        digest = text.hexdigest()
+        record_export(vault, "audit-csv", period=flt.period(), files=[out.name], sha256=digest)
+    return writer.count - 1

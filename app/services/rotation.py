@@ -6,18 +6,20 @@ projection keeps only which secret, who and when. A new version of the secret cl
 
 from __future__ import annotations
 
-import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from app.core import generate, rotation
-from app.core.errors import Conflict, InvalidInput, NotPermitted
+from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotPermitted
 from app.core.ledger import parse_header
 from app.core.model import Secret
 from app.core.rotation import FLAG_REASONS, Flag, RotationItem
 from app.services import secrets as secret_service
-from app.services.environments import find_environment
+from app.services.catalog import CatalogReader, decode_body
+from app.services.environments import find_environment, list_environments
 from app.services.vault import Vault
 
 MAX_NOTE = 500
@@ -129,49 +131,75 @@ _LOG_KINDS = {
     "secret.unflag": "unflagged",
 }
 _LOG_QUERY = (
-    "SELECT c.seq, c.header, e.body FROM events e JOIN commits c"
-    " ON c.seq = e.commit_seq WHERE json_extract(e.body, '$.t') IN"
-    " ('secret.add', 'secret.version', 'secret.flag', 'secret.unflag') ORDER BY e.seq"
+    "SELECT c.seq, c.header, e.seq, e.body, s.id, s.env_id, s.meta_event, s.meta_epoch"
+    " FROM events e JOIN commits c ON c.seq = e.commit_seq"
+    " JOIN secrets s ON s.id = json_extract(e.body, '$.secret')"
+    " WHERE json_extract(e.body, '$.t') IN"
+    " ('secret.add', 'secret.version', 'secret.flag', 'secret.unflag')"
 )
 
 
-def rotation_log(vault: Vault, env_name: str | None = None) -> Iterator[LogEntry]:
-    """Every version, flag and withdrawal of the current secrets, oldest first.
+def rotation_log(
+    vault: Vault,
+    env_name: str | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> Iterator[LogEntry]:
+    """Every version, flag and withdrawal of the current secrets, oldest first, optionally
+    only those on UTC days from `since` to `until`.
 
-    Deleted secrets are left out (their history stays in the audit ledger). Fingerprints
-    appear only for environments this member can read.
+    Deleted secrets are left out (their history stays in the audit ledger); names are the
+    current ones. Fingerprints appear only for environments this member can read. Streams:
+    a few recent secrets' metadata are kept, never the whole catalog.
     """
-    current = {s.id: s for s in secret_service.list_secrets(vault, env_name)}
+    envs = {e.id: e for e in list_environments(vault)}
+    query = _LOG_QUERY
+    args: tuple[str, ...] = ()
+    if env_name is not None:
+        query, args = query + " AND s.env_id = ?", (find_environment(vault, env_name).id,)
+    readable = {env_id: vault.can_read(env_id) for env_id in envs}
     handles = _handles(vault)
+    reader = CatalogReader(vault)
+    metas: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    first = since.isoformat() if since else ""
+    last = until.isoformat() if until else "9999"
     versions: dict[str, int] = {}
     seen, ts, author = 0, "", ""
-    for commit_seq, header, body in vault.conn.execute(_LOG_QUERY):
-        event = json.loads(body)
-        secret = current.get(event["secret"])
-        if secret is None:
-            continue
+    rows = vault.conn.execute(query + " ORDER BY e.seq", args)
+    for commit_seq, header, event_seq, body, sid, env_id, meta_event, meta_epoch in rows:
+        event = decode_body(bytes(body))
         if seen != commit_seq:
             parsed = parse_header(bytes(header))
             seen, ts, author = commit_seq, parsed.ts, parsed.author
         kind = _LOG_KINDS[event["t"]]
-        blob = secret_service.blob_of(event["info"])
+        if kind in ("created", "rotated"):
+            versions[sid] = int(event["version"])
+        if not first <= ts[:10] <= last:
+            continue
+        meta = metas.get(sid)
+        if meta is None:
+            source = event if meta_event == event_seq else _event_at(vault, meta_event)
+            meta = metas[sid] = reader.open(source["meta"], meta_epoch, "secret-meta", sid)
+            if len(metas) > 1024:
+                metas.popitem(last=False)
         reason = ticket = note = fingerprint = ""
         if kind in ("created", "rotated"):
-            version = versions[secret.id] = int(event["version"])
-            data = vault.open_catalog(blob, event["info_epoch"], "version-info", secret.id, version)
+            version = versions[sid]
+            data = reader.open(event["info"], event["info_epoch"], "version-info", sid, version)
             reason, ticket = data["reason"], data.get("ticket", "")
-            if vault.can_read(secret.env_id):
+            if readable.get(env_id):
                 fingerprint = data["fingerprint"]
         else:
-            version = versions.get(secret.id, 0)
+            version = versions.get(sid, 0)
             context = "secret-flag" if kind == "flagged" else "secret-unflag"
-            data = vault.open_catalog(blob, event["info_epoch"], context, secret.id)
+            data = reader.open(event["info"], event["info_epoch"], context, sid)
             reason, note = data.get("reason", ""), data.get("note", "")
         yield LogEntry(
             ts,
-            secret.env_name,
-            secret.name,
-            secret.meta.env_var,
+            envs[env_id].name,
+            meta["name"],
+            meta["env_var"],
             kind,
             version,
             reason,
@@ -180,3 +208,10 @@ def rotation_log(vault: Vault, env_name: str | None = None) -> Iterator[LogEntry
             handles.get(author, "?"),
             fingerprint,
         )
+
+
+def _event_at(vault: Vault, seq: int) -> dict[str, Any]:
+    row = vault.conn.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        raise IntegrityFailure("a secret's record points at a missing event")
+    return decode_body(bytes(row[0]))

@@ -1,0 +1,203 @@
+"""Each ledger event told in words: its action label, environment, secret and readable details.
+
+Names are resolved as they were when the event happened. Values, TOTP seeds, recovery codes
+and their hashes never appear. Memory grows with the number of secrets (one small tuple each,
+to name later events), never with the number of events: a secret's name is decrypted again
+from its latest metadata event when it is needed and not in the small cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from app.core.errors import IntegrityFailure
+from app.services.catalog import CatalogReader, decode_body
+from app.services.vault import Vault
+
+LABELS = {
+    "vault.init": "vault.create",
+    "key.wrap": "key.grant",
+    "env.update": "env.policy",
+    "secret.add": "secret.create",
+    "secret.version": "secret.rotate",
+}
+_CACHE = 2048
+_META_FIELDS = ("name", "env_var", "provider", "owner", "tags", "notes", "rotation_days")
+
+
+class Describer:
+    """Turns events into (action, env, secret, details), in ledger order."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self.handles: dict[str, str] = dict(
+            vault.conn.execute("SELECT id, handle FROM members").fetchall()
+        )
+        self.env_names: dict[str, str] = {}
+        self.env_policy: dict[str, dict[str, Any]] = {}
+        self._envs: dict[str, str] = {}  # one string object per environment id
+        self._secret: dict[str, tuple[int, int, str]] = {}  # id -> (meta seq, epoch, env id)
+        self._metas: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._reader = CatalogReader(vault)
+        self._readable: dict[str, bool] = {}
+
+    def open(self, blob: str, epoch: int, *context: str | int) -> dict[str, Any]:
+        return self._reader.open(blob, epoch, *context)
+
+    def _meta(self, secret_id: str) -> dict[str, Any] | None:
+        """A secret's latest metadata seen so far (None: not seen, e.g. before a filter)."""
+        cached = self._metas.get(secret_id)
+        if cached is not None:
+            self._metas.move_to_end(secret_id)
+            return cached
+        known = self._secret.get(secret_id)
+        if known is None:
+            return None
+        row = self.vault.conn.execute(
+            "SELECT body FROM events WHERE seq = ?", (known[0],)
+        ).fetchone()
+        if row is None:
+            raise IntegrityFailure("a secret's record points at a missing event")
+        event = decode_body(bytes(row[0]))
+        return self._remember(
+            secret_id, self.open(event["meta"], known[1], "secret-meta", secret_id)
+        )
+
+    def _remember(self, secret_id: str, meta: dict[str, Any]) -> dict[str, Any]:
+        self._metas[secret_id] = meta
+        if len(self._metas) > _CACHE:
+            self._metas.popitem(last=False)
+        return meta
+
+    def secret_name(self, secret_id: str) -> str:
+        meta = self._meta(secret_id)
+        return str(meta["name"]) if meta else secret_id
+
+    def secret_env(self, secret_id: str) -> str:
+        known = self._secret.get(secret_id)
+        return self.env_names.get(known[2], "") if known else ""
+
+    def env_name(self, env_id: str) -> str:
+        return "vault" if env_id == "vault" else self.env_names.get(env_id, env_id)
+
+    def handle(self, member_id: str) -> str:
+        return self.handles.get(member_id, member_id)
+
+    def _can_read(self, env_id: str) -> bool:
+        if env_id not in self._readable:
+            self._readable[env_id] = self.vault.can_read(env_id)
+        return self._readable[env_id]
+
+    # -- following the history (every event, also those a filter leaves out) -----------------
+    def track(self, seq: int, e: dict[str, Any]) -> None:
+        """Remember what later events need: names of environments and where secrets' names are.
+
+        Cheap for secrets: only a pointer to the event that holds the sealed name.
+        """
+        kind = e["t"]
+        if kind in ("secret.add", "secret.update"):
+            sid = e["secret"]
+            self._metas.pop(sid, None)
+            env = e["env"] if kind == "secret.add" else self._secret[sid][2]
+            self._secret[sid] = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
+        elif kind in ("env.add", "env.update"):
+            meta = self.open(e["meta"], e["meta_epoch"], "env-meta", e["env"])
+            self.env_names[e["env"]] = str(meta["name"])
+            self.env_policy[e["env"]] = dict(meta["policy"])
+        elif kind == "member.add":
+            self.handles.setdefault(e["member"], str(e["handle"]))
+
+    # -- describing (only events that are shown) ----------------------------------------------
+    def describe(
+        self, seq: int, e: dict[str, Any], before: dict[str, Any] | None
+    ) -> tuple[str, str, str, dict[str, object]]:
+        """(action, env, secret, details) of an event already tracked; `before` is the
+        secret's or environment's previous metadata for updates."""
+        kind = e["t"]
+        env = secret = ""
+        details: dict[str, object] = {}
+        if kind == "vault.init":
+            details = {"name": e["name"]}
+        elif kind == "member.add":
+            details = {"member": e["handle"], "role": e["role"]}
+        elif kind == "key.wrap":
+            env = self.env_name(e["scope"])
+            details = {"member": self.handle(e["member"]), "epoch": e["epoch"]}
+        elif kind == "env.add":
+            env = self.env_names[e["env"]]
+            details = {"policy": self.env_policy[e["env"]]}
+        elif kind == "env.update":
+            env = self.env_names[e["env"]]
+            old = before or {}
+            new = self.env_policy[e["env"]]
+            details = {
+                "changes": {
+                    k: [old.get(k), new.get(k)] for k in sorted(new) if old.get(k) != new.get(k)
+                }
+            }
+        elif kind.startswith("secret."):
+            env, secret, details = self._secret_details(kind, e, before)
+        elif kind.startswith("totp."):
+            env, details = self._totp_details(kind, e)
+        elif kind == "audit":
+            return self._audit(e)
+        return LABELS.get(kind, kind), env, secret, details
+
+    def _secret_details(
+        self, kind: str, e: dict[str, Any], before: dict[str, Any] | None
+    ) -> tuple[str, str, dict[str, object]]:
+        sid = e["secret"]
+        env = self.secret_env(sid)
+        if kind in ("secret.add", "secret.update"):
+            meta = self._remember(sid, self.open(e["meta"], e["meta_epoch"], "secret-meta", sid))
+            if kind == "secret.add":
+                return env, meta["name"], {"env_var": meta["env_var"], "provider": meta["provider"]}
+            old = before or {}
+            changed = [f for f in _META_FIELDS if old.get(f) != meta.get(f)]
+            details: dict[str, object] = {"changed": changed}
+            if "name" in changed:
+                details["renamed_from"] = old.get("name", "")
+            return env, meta["name"], details
+        name = self.secret_name(sid)
+        if kind == "secret.version":
+            info = self.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
+            details = {
+                "version": e["version"],
+                "reason": info["reason"],
+                "ticket": info.get("ticket", ""),
+            }
+            # Unsalted: only for members who may read the value (see secrets.history()).
+            known = self._secret.get(sid)
+            if known is not None and self._can_read(known[2]):
+                details["fingerprint"] = info["fingerprint"]
+            return env, name, details
+        if kind in ("secret.flag", "secret.unflag"):
+            context = "secret-flag" if kind == "secret.flag" else "secret-unflag"
+            return env, name, dict(self.open(e["info"], e["info_epoch"], context, sid))
+        return env, name, {}
+
+    def _totp_details(self, kind: str, e: dict[str, Any]) -> tuple[str, dict[str, object]]:
+        details: dict[str, object] = {"member": self.handle(e["member"])}
+        if kind == "totp.confirm":
+            details["recovery_codes"] = len(e.get("recovery", ()))
+        elif kind == "totp.recovery":
+            details["recovery_code"] = f"#{int(e['index']) + 1} of 10"
+        return self.env_name(e["env"]) if "env" in e else "", details
+
+    def _audit(self, e: dict[str, Any]) -> tuple[str, str, str, dict[str, object]]:
+        body = self.open(e["body"], e["epoch"], "audit")
+        action = str(body.pop("action"))
+        env = self.env_names.get(str(body.pop("env", "")), "")
+        sid = str(body.pop("secret", ""))
+        secret = self.secret_name(sid) if sid else ""
+        body.pop("secrets", None)
+        return action, env, secret, body
+
+    def previous(self, e: dict[str, Any]) -> dict[str, Any] | None:
+        """What an update replaces (call before `track`)."""
+        if e["t"] == "secret.update":
+            return self._meta(e["secret"])
+        if e["t"] == "env.update":
+            return self.env_policy.get(e["env"])
+        return None
