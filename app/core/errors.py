@@ -51,6 +51,13 @@ class LockedOut(KeyLedgerError):
     exit_code = EXIT_LOCKED_OUT
 
 
+class Cancelled(KeyLedgerError):
+    """Long work stopped at the user's request; nothing was written."""
+
+    def __init__(self, message: str = "cancelled; nothing was written") -> None:
+        super().__init__(message)
+
+
 def checked(check: Callable[[T], T], value: T) -> T:
     """Run a validator that raises ValueError; report its message as a usage error."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.crypto.errors import SignatureError
@@ -30,3 +31,21 @@ def verify(public: bytes, signature: bytes, message: bytes) -> None:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
     except (InvalidSignature, ValueError):
         raise SignatureError("signature does not verify") from None
+
+
+def public_pem(public: bytes) -> bytes:
+    """A raw Ed25519 public key as PEM (SubjectPublicKeyInfo), the form openssl reads."""
+    return Ed25519PublicKey.from_public_bytes(public).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def public_from_pem(data: bytes) -> bytes:
+    """The raw 32 bytes of an Ed25519 public key in PEM; SignatureError for anything else."""
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        raise SignatureError("not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise SignatureError("not an Ed25519 public key")
+    return key.public_bytes_raw()
