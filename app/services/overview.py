@@ -77,12 +77,19 @@ class Overview:
         return 1.0 if not self.keys else (self.keys - late) / self.keys
 
 
-def overview(vault: Vault, now: datetime, due_soon_days: int = rotation.DUE_SOON_DAYS) -> Overview:
+def overview(
+    vault: Vault,
+    now: datetime,
+    due_soon_days: int = rotation.DUE_SOON_DAYS,
+    *,
+    counts: Counter[tuple[str, RotationStatus]] | None = None,
+) -> Overview:
+    """The figures; `counts` of (environment id, status) when the caller has them already (the
+    evidence pack counts while it streams the inventory, instead of listing every key again)."""
     envs = list_environments(vault)
-    found = rotation_service.rotation_items(vault, now, due_soon_days=due_soon_days)
-    counts: Counter[tuple[str, RotationStatus]] = Counter(
-        (i.secret.env_id, i.status) for i in found
-    )
+    if counts is None:
+        found = rotation_service.rotation_items(vault, now, due_soon_days=due_soon_days)
+        counts = Counter((i.secret.env_id, i.status) for i in found)
     env_figures = tuple(
         EnvFigures(
             e.name,
@@ -159,7 +166,7 @@ def last_verification(vault_id: str) -> Verification:
 
 def as_dict(ov: Overview) -> dict[str, object]:
     """Plain JSON-ready figures (the pack's manifest and summary use them)."""
-    return json.loads(
+    figures: dict[str, object] = json.loads(
         json.dumps(
             {
                 "vault": ov.vault_name,
@@ -183,3 +190,4 @@ def as_dict(ov: Overview) -> dict[str, object]:
             }
         )
     )
+    return figures

@@ -354,6 +354,21 @@ class Vault:
                 ) from None
         return commit_hash
 
+    @property
+    def sign_public(self) -> bytes:
+        """This member's Ed25519 public key (the one their commits are signed with)."""
+        if self._signer is None:
+            raise NotPermitted("the vault is locked")
+        return self._signer.public
+
+    def sign_statement(self, message: bytes) -> bytes:
+        """Sign a domain-separated statement other than a commit (an evidence manifest)."""
+        if self._signer is None:
+            raise NotPermitted("the vault is locked")
+        if not message.startswith(b"keyledger/v1|") or message.startswith(b"keyledger/v1|commit|"):
+            raise ValueError("only non-commit keyledger/v1 statements are signed this way")
+        return self._signer.sign(message)
+
     def require_writer(self) -> None:
         if self.member.role == "auditor":
             raise NotPermitted("auditors can read the catalog and history but not change it")
