@@ -81,7 +81,16 @@ def demo() -> None:
 
 
 def _register() -> None:
-    from app.cli import audit_cmd, env_cmd, init_cmd, rotation_cmd, run_cmd, secret_cmd, totp_cmd
+    from app.cli import (
+        audit_cmd,
+        env_cmd,
+        evidence_cmd,
+        init_cmd,
+        rotation_cmd,
+        run_cmd,
+        secret_cmd,
+        totp_cmd,
+    )
 
     cli.add_command(init_cmd.init)
     cli.add_command(env_cmd.env)
@@ -93,6 +102,7 @@ def _register() -> None:
     cli.add_command(demo)
     cli.add_command(totp_cmd.totp)
     cli.add_command(rotation_cmd.rotation)
+    cli.add_command(evidence_cmd.evidence)
 
 
 _register()

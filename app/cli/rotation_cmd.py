@@ -124,19 +124,24 @@ def list_(opts: Options, env_name: str | None, due_within: int | None, as_json: 
 @click.pass_obj
 def export_ics(opts: Options, file: Path, env_name: str | None, force: bool) -> None:
     """Write every key's due date as an all-day event to an iCalendar file (no values)."""
-    from app.services.files import check_target, write_new
-    from app.services.rotation_export import calendar_file
+    from app.services.files import check_target
+    from app.services.rotation_export import write_calendar
 
     check_target(file, force=force)
     soon = _due_soon_days()
     vault = unlock(opts)
     try:
-        data, count = calendar_file(
-            vault, vault.clock.now(), LOCAL, env_name=env_name, due_soon_days=soon
+        count = write_calendar(
+            vault,
+            file,
+            vault.clock.now(),
+            LOCAL,
+            env_name=env_name,
+            due_soon_days=soon,
+            force=force,
         )
     finally:
         vault.lock()
-    write_new(file, data, force=force)
     click.echo(f"Wrote {_count(count, 'event', 'events')} to {file}.")
 
 
@@ -155,9 +160,9 @@ def log(
     opts: Options, env_name: str | None, csv_file: Path | None, force: bool, as_json: bool
 ) -> None:
     """Every version, flag and withdrawal of the current keys, oldest first. Never values."""
-    from app.services.files import check_target, write_new
+    from app.services.files import check_target
     from app.services.rotation import rotation_log
-    from app.services.rotation_export import log_csv, log_record
+    from app.services.rotation_export import log_record, write_log_csv
 
     if csv_file is not None and as_json:
         raise InvalidInput("choose one of --csv FILE and --json")
@@ -165,14 +170,13 @@ def log(
         check_target(csv_file, force=force)
     vault = unlock(opts)
     try:
+        if csv_file is not None:
+            count = write_log_csv(vault, csv_file, env_name=env_name, force=force)
+            click.echo(f"Wrote {_count(count, 'entry', 'entries')} to {csv_file}.")
+            return
         entries = list(rotation_log(vault, env_name))
     finally:
         vault.lock()
-    if csv_file is not None:
-        data, count = log_csv(entries)
-        write_new(csv_file, data, force=force)
-        click.echo(f"Wrote {_count(count, 'entry', 'entries')} to {csv_file}.")
-        return
     if as_json:
         emit_json([{**log_record(e), "at": e.at} for e in entries])
         return
