@@ -107,6 +107,7 @@ def capture_all(out: Path, theme: str) -> list[Path]:
     window.close()
     QApplication.processEvents()
     shots.extend(capture_rotation(out, theme))
+    shots.extend(capture_audit(out, theme))
     return shots
 
 
@@ -281,4 +282,66 @@ def capture_overview(out: Path, theme: str) -> list[Path]:
     view.deleteLater()
     window.close()
     QApplication.processEvents()
+    return shots
+
+
+def capture_audit(out: Path, theme: str) -> list[Path]:
+    """The Audit view over `audit_sample`, filtered, and the evidence dialog idle and exporting."""
+    import time
+    from collections.abc import Callable
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from app.core.errors import KeyLedgerError
+    from app.ui.app import make_app
+    from app.ui.audit_sample import audit_sample
+    from app.ui.dialogs.evidence_dialog import EvidenceDialog
+    from app.ui.theme import apply_theme
+    from app.ui.views.audit_view import AuditView
+
+    apply_theme(make_app(), theme)
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    view = AuditView()
+    view.resize(1360, 820)
+    view.set_entries(audit_sample(now), ZoneInfo("Europe/Berlin"))
+    view.set_verification("ok", "History verified 10:42 — 2,318 commits")
+    view.show()
+    view.table.selectRow(1)
+    shots = [_save(view, out, "audit", theme)]
+    view.action_filter.setCurrentIndex(view.action_filter.findText("secret.rotate"))
+    view.env_filter.setCurrentIndex(view.env_filter.findText("prod"))
+    view.from_date.set_day(date(2026, 7, 1))
+    view.to_date.set_day(date(2026, 9, 30))
+    view.set_verification("failed", "Verification failed: commit 1,204 was altered after signing")
+    shots.append(_save(view, out, "audit-filtered", theme))
+
+    def export(
+        *_args: object,
+        progress: Callable[[int, int], None],
+        cancelled: Callable[[], bool],
+        **_kw: object,
+    ) -> None:
+        progress(41_250, 100_000)
+        for _ in range(1000):  # until the dialog is closed, as a real export would
+            if cancelled():
+                break
+            time.sleep(0.01)
+        raise KeyLedgerError("cancelled")
+
+    dialog = EvidenceDialog(None, now, view, export=export, folder=Path.home())
+    dialog.show()
+    shots.append(_save(dialog, out, "evidence", theme))
+    dialog.start_export()
+    for _ in range(100):
+        if dialog.progress.value() > 0:
+            break
+        _settle(20)
+    shots.append(_save(dialog, out, "evidence-exporting", theme))
+    dialog.abort()
+    for _ in range(100):
+        if dialog.job is None:
+            break
+        _settle(20)
+    view.close()
+    view.deleteLater()
     return shots

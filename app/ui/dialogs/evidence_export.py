@@ -1,0 +1,68 @@
+"""One evidence export as a task for the worker thread: progress thinned out, no file left
+behind when it fails or is cancelled, and the pack's SHA-256 once written."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+ExportFn = Callable[..., Any]  # app.services.evidence.export_pack's signature
+
+
+def real_export(*args: Any, **kwargs: Any) -> Any:
+    from app.services.evidence import export_pack  # zipfile and the tables: only when used
+
+    return export_pack(*args, **kwargs)
+
+
+class Written(NamedTuple):
+    path: Path
+    sha256: str
+    files: int
+    events: int
+    head: str
+    result: Any  # what the export returned
+
+
+def export_task(
+    export: ExportFn,
+    vault: object,
+    period: tuple[date, date],
+    out: Path,
+    *,
+    now: datetime,
+    force: bool,
+    report: Callable[[int, int], None],
+    cancelled: Callable[[], bool],
+) -> Callable[[], Written]:
+    """The function to run in the background; `report` gets at most ~1,000 calls."""
+    existed = out.exists()
+    seen = [-1]
+
+    def progress(done: int, total: int) -> None:
+        step = done * 1000 // total if total > 0 else 0
+        if step != seen[0]:  # each report is a queued event on the GUI thread
+            seen[0] = step
+            report(done, total)
+
+    def run() -> Written:
+        try:
+            result = export(
+                vault, *period, out, now=now, force=force, progress=progress, cancelled=cancelled
+            )
+        except BaseException:
+            if not existed:
+                out.unlink(missing_ok=True)
+            raise
+        path = Path(getattr(result, "path", out))
+        with path.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        files = getattr(result, "files", 0)
+        count = files if isinstance(files, int) else len(files)
+        events = int(getattr(result, "events", 0))
+        return Written(path, digest, count, events, str(getattr(result, "head", "")), result)
+
+    return run
