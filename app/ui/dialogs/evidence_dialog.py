@@ -25,19 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import KeyLedgerError
-from app.ui.dialogs.evidence_export import ExportFn, Written, export_task, real_export
+from app.ui.dialogs import evidence_export
 from app.ui.dialogs.period_picker import PeriodPicker
 from app.ui.worker import Job, run_in_background
 
 _ERROR_STYLE = "color: #d64545;"
-
-
-def _shown(path: Path) -> str:
-    """A path as typed: "~/Documents/pack.zip" under the home folder."""
-    try:
-        return str(Path("~") / path.relative_to(Path.home()))
-    except ValueError:
-        return str(path)
+_SELECTABLE = (
+    Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+)
 
 
 class EvidenceDialog(QDialog):
@@ -56,7 +51,7 @@ class EvidenceDialog(QDialog):
         now: datetime,
         parent: QWidget | None = None,
         *,
-        export: ExportFn = real_export,
+        export: evidence_export.ExportFn = evidence_export.real_export,
         folder: Path | None = None,
     ) -> None:
         super().__init__(parent)
@@ -64,7 +59,7 @@ class EvidenceDialog(QDialog):
         self.folder = folder or Path.home()
         self.today = now.astimezone(UTC).date()  # the pack counts UTC days, as the ledger
         self.job: Job | None = None
-        self.written: Written | None = None
+        self.written: evidence_export.Written | None = None
         self._cancel = threading.Event()
         self._close_when_done = False
         self._auto_name = True  # the file name follows the dates until the user edits it
@@ -103,10 +98,7 @@ class EvidenceDialog(QDialog):
         self.progress.setAccessibleName(self.tr("Export progress"))
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
+        self.status.setTextInteractionFlags(_SELECTABLE)
         self.status.setAccessibleName(self.tr("Export result"))
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -175,7 +167,9 @@ class EvidenceDialog(QDialog):
         if self._auto_name:
             folder = self.target().parent if self.path.text().strip() else self.folder
             first, last = self.period()
-            self.path.setText(_shown(folder / f"keyledger-evidence-{first}-{last}.zip"))
+            self.path.setText(
+                evidence_export.shown_path(folder / f"keyledger-evidence-{first}-{last}.zip")
+            )
         self._validate()
 
     @Slot(str)
@@ -209,7 +203,7 @@ class EvidenceDialog(QDialog):
         if self.job is not None or self.check():
             return
         self._cancel.clear()
-        task = export_task(
+        task = evidence_export.export_task(
             self._export,
             self.vault,
             self.period(),
@@ -222,33 +216,27 @@ class EvidenceDialog(QDialog):
         self.job = run_in_background(task, self._on_export_done, self._on_export_failed, self)
         self._show_running()
 
-    def cancel_export(self) -> None:
-        """Ask the running export to stop; it ends with no file written."""
-        if self.job is not None:
-            self._cancel.set()
-            self.cancel_button.setEnabled(False)
-            self.progress.setFormat(self.tr("Cancelling…"))
-
     def abort(self) -> None:
         """Close now, or (if an export runs) cancel it and close once it stopped."""
         self._close_when_done = True
         self.reject()
 
     def reject(self) -> None:
-        if self.job is not None:
-            self.cancel_export()
+        """Close; while exporting, ask the export to stop (it ends with no file written)."""
+        if self.job is None:
+            super().reject()
             return
-        super().reject()
+        self._cancel.set()
+        self.cancel_button.setEnabled(False)
+        self.progress.setFormat(self.tr("Cancelling…"))
 
     @Slot(int, int)
     def _on_progressed(self, done: int, total: int) -> None:
-        if self.job is None:
-            return
+        # Queued from the worker before its result: none arrives after the export ended.
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, total))
-        self.progress.setFormat(self.tr("%p%"))
 
-    def _on_export_done(self, written: Written) -> None:
+    def _on_export_done(self, written: evidence_export.Written) -> None:
         self.job = None
         self.written = written
         command = f"keyledger evidence verify {shlex.quote(str(written.path))}"
@@ -306,5 +294,5 @@ class EvidenceDialog(QDialog):
         self.status.setText(self.tr("Writing %s…") % self.target().name)
         self.status.setStyleSheet("")
         self.progress.setRange(0, 0)  # busy until the first report
-        self.progress.setFormat("")
+        self.progress.setFormat(self.tr("%p%"))
         self.progress.show()

@@ -18,6 +18,14 @@ def real_export(*args: Any, **kwargs: Any) -> Any:
     return export_pack(*args, **kwargs)
 
 
+def shown_path(path: Path) -> str:
+    """A path as typed: "~/Documents/pack.zip" under the home folder."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 class Written(NamedTuple):
     path: Path
     sha256: str
