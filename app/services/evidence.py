@@ -105,6 +105,7 @@ class _PackWriter:
 
     def table(self, stem: str, table: tables.Table) -> int:
         header, rows = table
+        self.steps.check()
         with tempfile.TemporaryFile(dir=self.folder) as spool:
             jsonl = files.HashedText(spool)
             with self.zf.open(self._info(f"{stem}.csv"), "w", force_zip64=True) as member:
@@ -121,7 +122,7 @@ class _PackWriter:
             self.digests[f"{stem}.jsonl"] = jsonl.hexdigest()
             spool.seek(0)
             with self.zf.open(self._info(f"{stem}.jsonl"), "w", force_zip64=True) as member:
-                shutil.copyfileobj(spool, member, 1 << 20)
+                shutil.copyfileobj(spool, member, 1 << 16)
         return writer.count - 1
 
     def data(self, name: str, data: bytes, *, listed: bool = True) -> None:
