@@ -30,6 +30,8 @@ def neutralise(text: str) -> str:
 
 def cell(value: Cell) -> str:
     """The text of one field: None is empty, a datetime is UTC ISO 8601 to the second."""
+    if type(value) is str:  # most cells: skip the checks below (a tenth of an export's time)
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):  # a bool is an int; spell it

@@ -21,6 +21,7 @@ from app.services import secrets as secret_service
 from app.services.catalog import CatalogReader, decode_body
 from app.services.environments import find_environment, list_environments
 from app.services.vault import Vault
+from app.storage import ledger
 
 MAX_NOTE = 500
 
@@ -131,9 +132,8 @@ _LOG_KINDS = {
     "secret.unflag": "unflagged",
 }
 _LOG_QUERY = (
-    "SELECT c.seq, c.header, e.seq, e.body, s.id, s.env_id, s.meta_event, s.meta_epoch"
-    " FROM events e JOIN commits c ON c.seq = e.commit_seq"
-    " JOIN secrets s ON s.id = json_extract(e.body, '$.secret')"
+    "SELECT e.commit_seq, e.seq, e.body, s.id, s.env_id, s.meta_event, s.meta_epoch"
+    " FROM events e JOIN secrets s ON s.id = json_extract(e.body, '$.secret')"
     " WHERE json_extract(e.body, '$.t') IN"
     " ('secret.add', 'secret.version', 'secret.flag', 'secret.unflag')"
 )
@@ -167,10 +167,13 @@ def rotation_log(
     versions: dict[str, int] = {}
     seen, ts, author = 0, "", ""
     rows = vault.conn.execute(query + " ORDER BY e.seq", args)
-    for commit_seq, header, event_seq, body, sid, env_id, meta_event, meta_epoch in rows:
+    for commit_seq, event_seq, body, sid, env_id, meta_event, meta_epoch in rows:
         event = decode_body(bytes(body))
-        if seen != commit_seq:
-            parsed = parse_header(bytes(header))
+        if seen != commit_seq:  # a commit's header lists every event hash: read it once
+            found = ledger.commit_at(vault.conn, commit_seq)
+            if found is None:
+                raise IntegrityFailure("an event belongs to no commit")
+            parsed = parse_header(bytes(found.header))
             seen, ts, author = commit_seq, parsed.ts, parsed.author
         kind = _LOG_KINDS[event["t"]]
         if kind in ("created", "rotated"):
