@@ -103,13 +103,7 @@ class ConsoleController(QObject):
         action(self.tr("Delete secret"), "Delete", self.delete_secret)
         action(self.tr("Copy value"), "Ctrl+Shift+C", self.copy_secret)
         action(self.tr("Reveal value"), "Ctrl+R", self._toggle_reveal)
-        action(self.tr("Secrets table"), "Ctrl+1", self._show_secrets_table)
         action(self.tr("Step-up"), "Ctrl+T", self._manage_step_up)
-
-    @Slot()
-    def _show_secrets_table(self) -> None:
-        self.page.show_view(self.page.SECRETS)
-        self.page.table.setFocus()
 
     @Slot()
     def _manage_step_up(self) -> None:
@@ -224,12 +218,27 @@ class ConsoleController(QObject):
 
     def show_needing_rotation(self) -> None:
         """Show only the keys that are overdue or flagged, in every environment, flagged first."""
+        self.page.show_view(self.page.SECRETS)
         self.page.filter.clear()
         self.page.env_view.selectRow(0)  # all environments
         self.page.secrets.set_status_filter(NEEDS_ROTATION)
         self.page.table.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
         self._update_rotation_banner()
         self._restore_selection()
+
+    def show_environment(self, name: str | None) -> None:
+        """The Secrets view on one environment (None: all of them), without filters."""
+        env = next((e for e in self.envs if e.name == name), None)
+        self.page.show_view(self.page.SECRETS)
+        self.page.filter.clear()
+        self.page.secrets.set_status_filter(None)
+        selection = self.page.env_view.selectionModel()
+        selection.blockSignals(True)  # one refresh below
+        self.page.env_view.selectRow(self.page.environments.row_of(env.id if env else None))
+        selection.blockSignals(False)
+        self.env_id = env.id if env else None
+        self._update_rotation_banner()
+        self._show_env()
 
     @Slot(str)
     def select_secret(self, secret_id: str) -> None:

@@ -20,9 +20,12 @@ from app.core.errors import KeyLedgerError
 from app.services import demo
 from app.services.session import Session, UnlockTarget, describe
 from app.services.settings import Settings
+from app.ui.audit_controller import AuditController
 from app.ui.clipboard import ClipboardService
 from app.ui.console_controller import ConsoleController
 from app.ui.icons import app_icon
+from app.ui.navigator import Navigator
+from app.ui.overview_controller import OverviewController
 from app.ui.rotation_controller import RotationController
 from app.ui.screen_lock import ScreenLockWatcher
 from app.ui.theme import apply_theme
@@ -73,7 +76,13 @@ class MainWindow(QMainWindow):
         )
         self.controller.message.connect(self._on_controller_message)
         self.rotation = RotationController(self.console, self.controller, self.settings, self)
-        self.rotation.message.connect(self._on_controller_message)
+        self.overview = OverviewController(
+            self.console.overview, self.controller, self.settings, self
+        )
+        self.audit = AuditController(self.console.audit, self.controller, self.settings, self)
+        self.navigator = Navigator(self.console, self.controller, self.audit)
+        for source in (self.rotation, self.overview, self.audit):
+            source.message.connect(self._on_controller_message)
         self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
         self.clipboard.countdown.connect(self._on_clipboard_countdown)
         self.welcome.create_requested.connect(self._on_welcome_create_requested)
@@ -111,7 +120,7 @@ class MainWindow(QMainWindow):
         self.settings_action = action(self.tr("Settings…"), "Ctrl+,", self.open_settings)
         self.quit_action = action(self.tr("Quit"), "Ctrl+Q", self.close)
         self.controller.make_actions(action)
-        self.rotation.make_actions(action)
+        self.navigator.make_actions(action)
 
     # -- pages -----------------------------------------------------------------------------
     @Slot()
@@ -202,6 +211,7 @@ class MainWindow(QMainWindow):
             self.tr("%s · %s (%s)") % (vault.name, vault.member.handle, vault.member.role)
         )
         self.controller.load(prepared)
+        self.navigator.home()
         self.pages.setCurrentWidget(self.console)
         self.vault_unlocked.emit()
 
@@ -222,7 +232,8 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.step_up_label.setText("")
         self.controller.unload()
-        self.rotation.unload()
+        for controller in (self.rotation, self.overview, self.audit):
+            controller.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept
         note = {

@@ -13,7 +13,7 @@ from app.core import ical, rotation
 from app.core.errors import KeyLedgerError
 from app.services import files
 from app.services.settings import Settings
-from app.ui.console_controller import ActionFactory, ConsoleController
+from app.ui.console_controller import ConsoleController
 from app.ui.views.console import ConsolePage
 
 
@@ -41,9 +41,6 @@ class RotationController(QObject):
         console.loaded.connect(self._on_console_loaded)
         page.view_changed.connect(self._on_view_changed)
 
-    def make_actions(self, action: ActionFactory) -> None:
-        action(self.tr("Rotation view"), "Ctrl+2", self.show)
-
     def _now(self) -> datetime:
         return self.console.session.clock.now()
 
@@ -54,11 +51,6 @@ class RotationController(QObject):
             self._now(),
             self.settings.get("due_soon_days"),
         )
-
-    @Slot()
-    def show(self) -> None:
-        if self.console.vault is not None:
-            self.page.show_view(self.page.ROTATION)
 
     def refresh(self) -> None:
         """Lay the items out again; at 100k keys about a second, so only while in view."""
@@ -84,7 +76,6 @@ class RotationController(QObject):
     def unload(self) -> None:
         self.view.clear()
         self.stale = True
-        self.page.show_view(self.page.SECRETS)
 
     @Slot()
     def _on_console_loaded(self) -> None:

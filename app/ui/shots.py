@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def _save(widget: QWidget, out: Path, name: str, theme: str) -> Path:
     path = out / f"{name}-{theme}@{scale}x.png"
     widget.grab().save(str(path))
     return path
+
+
+def _wait_until(done: Callable[[], bool], seconds: float = 20) -> None:
+    for _ in range(int(seconds * 20)):
+        if done():
+            return
+        _settle(50)
+    raise TimeoutError("a view did not finish loading for its screenshot")
 
 
 def capture_all(out: Path, theme: str) -> list[Path]:
@@ -60,6 +69,17 @@ def capture_all(out: Path, theme: str) -> list[Path]:
             break
         _settle(50)
     page = window.console
+    from app.services.integrity import verify_vault
+
+    assert window.session.vault is not None
+    verify_vault(window.session.vault.published)  # the History card then says when
+    window.overview.refresh()
+    _wait_until(lambda: not window.overview.busy())
+    shots.append(_save(window, out, "console-overview", theme))
+    page.nav["audit"].click()
+    _wait_until(lambda: page.audit.model.rowCount() > 0)
+    shots.append(_save(window, out, "console-audit", theme))
+    page.secrets_nav.click()
     page.env_view.selectRow(3)  # prod
     page.table.selectRow(0)
     shots.append(_save(window, out, "console-prod", theme))
@@ -243,52 +263,9 @@ def capture_rotate_wizard(out: Path, theme: str) -> list[Path]:
     return shots
 
 
-def capture_overview(out: Path, theme: str) -> list[Path]:
-    """The Overview over the demo vault (history verified), at 1360x820 and at 1024x700."""
-    from app.services.integrity import verify_vault
-    from app.services.overview import overview
-    from app.ui.app import make_app
-    from app.ui.main_window import MainWindow
-    from app.ui.theme import apply_theme
-    from app.ui.views.overview_view import OverviewView
-
-    app = make_app()
-    settings = Settings()
-    apply_theme(app, theme)
-    window = MainWindow(settings)
-    window.show()
-    window.open_vault(demo.ensure_demo())
-    window.unlock_page.passphrase.setText(demo.PASSPHRASE)
-    unlocked: list[bool] = []
-    window.vault_unlocked.connect(lambda: unlocked.append(True))
-    window.unlock_page.unlock.click()
-    for _ in range(200):
-        if unlocked:
-            break
-        _settle(50)
-    vault = window.session.vault
-    assert vault is not None
-    verify_vault(vault.published)
-    now = window.session.clock.now()
-    figures = overview(vault, now, settings.get("due_soon_days"))
-    view = OverviewView()
-    view.set_overview(figures, now, now.astimezone().tzinfo or UTC)
-    shots = []
-    for name, size in (("overview", (1360, 820)), ("overview-1024", (1024, 700))):
-        view.resize(*size)
-        view.show()
-        shots.append(_save(view, out, name, theme))
-    view.close()
-    view.deleteLater()
-    window.close()
-    QApplication.processEvents()
-    return shots
-
-
 def capture_audit(out: Path, theme: str) -> list[Path]:
     """The Audit view over `audit_sample`, filtered, and the evidence dialog idle and exporting."""
     import time
-    from collections.abc import Callable
     from datetime import date
     from zoneinfo import ZoneInfo
 

@@ -95,9 +95,7 @@ def test_overdue_and_flagged_keys_are_dated_today_and_say_so():
 
 
 def test_a_key_without_a_known_provider_has_no_url():
-    event = events(build([secret("Webhook", due=NOW + timedelta(days=5), sid="w")]))[
-        "w@keyledger"
-    ]
+    event = events(build([secret("Webhook", due=NOW + timedelta(days=5), sid="w")]))["w@keyledger"]
     assert "URL" not in event
     assert "Provider" not in event.decoded("DESCRIPTION")
     assert "Status: due soon" in event.decoded("DESCRIPTION")

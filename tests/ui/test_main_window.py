@@ -19,6 +19,7 @@ def names_shown(window) -> list[str]:
 
 
 def select(window, env_row: int, name: str) -> None:
+    window.console.secrets_nav.click()
     window.console.env_view.selectRow(env_row)
     row = names_shown(window).index(name)
     window.console.table.selectRow(row)
@@ -95,6 +96,8 @@ def test_environments_and_filter(qtbot, window, team_vault):
         "staging",
         "prod",
     ]
+    assert window.console.current_view() == "overview"  # home after unlock
+    window.console.secrets_nav.click()
     window.console.env_view.selectRow(3)
     assert sorted(names_shown(window)) == ["AWS deploy", "Anthropic prod"]
     assert window.console.step_up_banner.isVisible()

@@ -30,7 +30,7 @@ def test_the_rail_opens_the_rotation_view_with_every_key(qtbot, window, team_vau
     path, key = team_vault
     unlock(qtbot, window, path, key)
     console = window.console
-    assert console.current_view() == "secrets"
+    assert console.current_view() == "overview"
     assert console.rotation.model.rowCount() == 0  # laid out only when first shown
     clock.advance(days=80)  # dev (180 d), staging (120 d) ok; prod (90 d) due in 10 days
     console.rotation_nav.click()
@@ -44,6 +44,10 @@ def test_the_rail_opens_the_rotation_view_with_every_key(qtbot, window, team_vau
     assert console.current_view() == "secrets"
     shortcut(window, "Rotation view").trigger()
     assert console.current_view() == "rotation"
+    shortcut(window, "Audit view").trigger()
+    assert console.current_view() == "audit"
+    shortcut(window, "Overview").trigger()
+    assert console.current_view() == "overview"
 
 
 def test_a_flag_shows_at_the_top_and_a_change_refreshes_the_view(qtbot, window, team_vault):
@@ -67,6 +71,7 @@ def test_a_flag_shows_at_the_top_and_a_change_refreshes_the_view(qtbot, window, 
 def test_double_click_opens_the_key_in_the_secrets_view(qtbot, window, team_vault):
     path, key = team_vault
     unlock(qtbot, window, path, key)
+    window.console.secrets_nav.click()
     window.console.env_view.selectRow(1)  # dev only: the key asked for is in prod
     window.console.filter.setText("groq")
     window.console.rotation_nav.click()
@@ -123,14 +128,14 @@ def test_export_calendar_writes_every_due_date(qtbot, window, team_vault, tmp_pa
         assert value.encode() not in written.read_bytes()
 
 
-def test_locking_clears_the_view_and_returns_to_secrets(qtbot, window, team_vault):
+def test_locking_clears_the_view_and_unlocking_lands_on_the_overview(qtbot, window, team_vault):
     path, key = team_vault
     unlock(qtbot, window, path, key)
     window.console.rotation_nav.click()
     assert window.console.rotation.model.rowCount() == 5
     window.lock()
     assert window.console.rotation.model.rowCount() == 0
-    assert window.console.current_view() == "secrets"
     unlock(qtbot, window, path, key)
+    assert window.console.current_view() == "overview"
     shortcut(window, "Rotation view").trigger()
     assert window.console.rotation.model.rowCount() == 5

@@ -1,5 +1,5 @@
-"""The console: navigation rail; the Secrets view (environment sections, the secrets table, the
-detail pane) and the Rotation view."""
+"""The console: the navigation rail and its views: Overview (home), Secrets (environment
+sections, the secrets table, the detail pane), Rotation and Audit."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 
 from app.ui.models.environments_model import EnvColumn, EnvironmentsModel
 from app.ui.models.secrets_model import Column, SecretsModel
+from app.ui.views.audit_view import AuditView
 from app.ui.views.detail import DetailPane
 from app.ui.views.env_delegate import EnvironmentDelegate
+from app.ui.views.overview_view import OverviewView
 from app.ui.views.rotation_banner import RotationBanner
 from app.ui.views.rotation_view import RotationView
 
@@ -32,10 +34,10 @@ class ConsolePage(QWidget):
     """Signals:
     add_requested(): add a secret to the selected environment.
     lock_requested(), settings_requested(), step_up_requested(): from the rail.
-    view_changed(str): 'secrets' or 'rotation' is now shown.
+    view_changed(str): 'overview', 'secrets', 'rotation' or 'audit' is now shown.
     """
 
-    SECRETS, ROTATION = "secrets", "rotation"
+    OVERVIEW, SECRETS, ROTATION, AUDIT = "overview", "secrets", "rotation", "audit"
 
     view_changed = Signal(str)
     add_requested = Signal()
@@ -81,8 +83,6 @@ class ConsolePage(QWidget):
         top.addWidget(self.filter, 1)
         top.addWidget(self.add)
         column.addLayout(top)
-        self.rotation_banner = RotationBanner()
-        column.addWidget(self.rotation_banner)
         self.step_up_banner = QLabel()
         self.step_up_banner.setWordWrap(True)
         self.step_up_banner.hide()
@@ -122,12 +122,27 @@ class ConsolePage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
         splitter.setSizes([170, 860, 330])
+        self.overview = OverviewView()
         self.rotation = RotationView()
+        self.audit = AuditView()
+        self._view_pages: dict[str, QWidget] = {
+            self.OVERVIEW: self.overview,
+            self.SECRETS: splitter,
+            self.ROTATION: self.rotation,
+            self.AUDIT: self.audit,
+        }
         self.views = QStackedWidget()
-        self.views.addWidget(splitter)
-        self.views.addWidget(self.rotation)
-        self._view_pages = {self.SECRETS: splitter, self.ROTATION: self.rotation}
-        layout.addWidget(self.views, 1)
+        for page in self._view_pages.values():
+            self.views.addWidget(page)
+        self.views.setCurrentWidget(splitter)
+        # The rotation banner stands above every view: unlocking lands on the Overview.
+        self.rotation_banner = RotationBanner()
+        main = QVBoxLayout()
+        main.setContentsMargins(0, 0, 0, 0)
+        main.setSpacing(0)
+        main.addWidget(self.rotation_banner)
+        main.addWidget(self.views, 1)
+        layout.addLayout(main, 1)
         self.setTabOrder(self.filter, self.table)
         self.setTabOrder(self.table, self.detail)
 
@@ -137,23 +152,26 @@ class ConsolePage(QWidget):
         rail.setFixedWidth(84)
         box = QVBoxLayout(rail)
         box.setContentsMargins(6, 10, 6, 10)
-        self.secrets_nav = QToolButton()
-        self.secrets_nav.setText(self.tr("Secrets"))
-        self.secrets_nav.setCheckable(True)
-        self.secrets_nav.setChecked(True)
-        self.secrets_nav.setToolTip(self.tr("Secrets (Ctrl+1)"))
-        self.secrets_nav.setAccessibleName(self.tr("Secrets view"))
-        self.rotation_nav = QToolButton()
-        self.rotation_nav.setText(self.tr("Rotation"))
-        self.rotation_nav.setCheckable(True)
-        self.rotation_nav.setToolTip(self.tr("Rotation schedule (Ctrl+2)"))
-        self.rotation_nav.setAccessibleName(self.tr("Rotation view"))
         self.nav_group = QButtonGroup(rail)
         self.nav_group.setExclusive(True)
-        self.nav_group.addButton(self.secrets_nav)
-        self.nav_group.addButton(self.rotation_nav)
-        self.secrets_nav.clicked.connect(lambda: self.show_view(self.SECRETS))
-        self.rotation_nav.clicked.connect(lambda: self.show_view(self.ROTATION))
+        self.nav: dict[str, QToolButton] = {}
+        for name, text, tip, shortcut in (
+            (self.OVERVIEW, self.tr("Overview"), self.tr("Key figures"), "Ctrl+1"),
+            (self.SECRETS, self.tr("Secrets"), self.tr("Secrets"), "Ctrl+2"),
+            (self.ROTATION, self.tr("Rotation"), self.tr("Rotation schedule"), "Ctrl+3"),
+            (self.AUDIT, self.tr("Audit"), self.tr("Audit history and evidence"), "Ctrl+4"),
+        ):
+            button = QToolButton()
+            button.setText(text)
+            button.setCheckable(True)
+            button.setToolTip(f"{tip} ({shortcut})")
+            button.setAccessibleName(self.tr("%s view") % text)
+            button.clicked.connect(lambda _=False, view=name: self.show_view(view))
+            self.nav_group.addButton(button)
+            self.nav[name] = button
+        self.secrets_nav = self.nav[self.SECRETS]
+        self.rotation_nav = self.nav[self.ROTATION]
+        self.secrets_nav.setChecked(True)
         self.lock_nav = QToolButton()
         self.lock_nav.setText(self.tr("Lock"))
         self.lock_nav.setToolTip(self.tr("Lock the vault (Ctrl+L)"))
@@ -169,21 +187,15 @@ class ConsolePage(QWidget):
         self.settings_nav.setToolTip(self.tr("Settings (Ctrl+,)"))
         self.settings_nav.setAccessibleName(self.tr("Settings"))
         self.settings_nav.clicked.connect(self.settings_requested.emit)
-        for button in (
-            self.secrets_nav,
-            self.rotation_nav,
-            self.step_up_nav,
-            self.lock_nav,
-            self.settings_nav,
-        ):
+        for button in (*self.nav.values(), self.step_up_nav, self.lock_nav, self.settings_nav):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setMinimumHeight(40)
             button.setSizePolicy(
                 button.sizePolicy().horizontalPolicy().Expanding,
                 button.sizePolicy().verticalPolicy(),
             )
-        box.addWidget(self.secrets_nav)
-        box.addWidget(self.rotation_nav)
+        for button in self.nav.values():
+            box.addWidget(button)
         box.addStretch(1)
         box.addWidget(self.step_up_nav)
         box.addWidget(self.settings_nav)
@@ -197,7 +209,7 @@ class ConsolePage(QWidget):
     def show_view(self, name: str) -> None:
         """Switch to the 'secrets' or 'rotation' view and tell who listens."""
         page = self._view_pages[name]
-        (self.secrets_nav if name == self.SECRETS else self.rotation_nav).setChecked(True)
+        self.nav[name].setChecked(True)
         if self.views.currentWidget() is not page:
             self.views.setCurrentWidget(page)
             self.view_changed.emit(name)

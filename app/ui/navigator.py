@@ -1,0 +1,60 @@
+"""Moving between the console's views: the rail's shortcuts, the Overview's links, home."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Slot
+
+from app.ui.audit_controller import AuditController
+from app.ui.console_controller import ActionFactory, ConsoleController
+from app.ui.views.console import ConsolePage
+
+# What a review needs until the Reviews view exists: who was given which keys, and when.
+REVIEW_FILTER = "key.grant"
+
+
+class Navigator(QObject):
+    def __init__(
+        self, page: ConsolePage, console: ConsoleController, audit: AuditController
+    ) -> None:
+        super().__init__(page)
+        self.page, self.console, self.audit = page, console, audit
+        page.overview.link_activated.connect(self.follow)
+
+    def make_actions(self, action: ActionFactory) -> None:
+        action(self.tr("Overview"), "Ctrl+1", lambda: self.show(self.page.OVERVIEW))
+        action(self.tr("Secrets table"), "Ctrl+2", self._show_secrets_table)
+        action(self.tr("Rotation view"), "Ctrl+3", lambda: self.show(self.page.ROTATION))
+        action(self.tr("Audit view"), "Ctrl+4", lambda: self.show(self.page.AUDIT))
+
+    def show(self, name: str) -> None:
+        if self.console.vault is not None:
+            self.page.show_view(name)
+
+    def home(self) -> None:
+        """Where an unlock lands."""
+        self.page.show_view(self.page.OVERVIEW)
+
+    @Slot()
+    def _show_secrets_table(self) -> None:
+        self.show(self.page.SECRETS)
+        self.page.table.setFocus()
+
+    @Slot(str)
+    def follow(self, target: str) -> None:
+        """A link of the Overview: 'secrets[:env:NAME]', 'rotation[:…]', 'audit', 'verify',
+        'step-up' or 'reviews'."""
+        page = self.page
+        if target.startswith("secrets:env:"):
+            self.console.show_environment(target.removeprefix("secrets:env:"))
+        elif target == "secrets":
+            self.console.show_environment(None)
+        elif target.startswith("rotation"):
+            self.show(page.ROTATION)
+        elif target in ("audit", "verify", "reviews"):
+            self.show(page.AUDIT)
+            if target == "verify":
+                self.audit.verify()
+            elif target == "reviews":
+                page.audit.filter.setText(REVIEW_FILTER)
+        elif target == "step-up":
+            self.console.step_up.manage()
