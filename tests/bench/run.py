@@ -1,8 +1,8 @@
 """`make bench`: one table, measured in one run, KeyLedger's CLI beside KeePassXC's.
 
   python -m tests.bench.run                  sizes 10000,100000; the peer where it exists
-  python -m tests.bench.run --sizes 1000,5000   other sizes (open+list for each, the rest at
-                                                the largest)
+  python -m tests.bench.run --sizes 1000,5000   other sizes (open+list and evidence export
+                                                for each, the rest at the largest)
   python -m tests.bench.run --smoke          200 secrets, one run each, no peer, no targets:
                                                 checks only that every operation answers right
 
@@ -299,6 +299,7 @@ class KeyLedgerResults:
     verify_pass: float | None = None
     verify_events: int = 0
     gui: dict[str, float] | None = None
+    exports: dict[int, Measure] = field(default_factory=dict)  # evidence export, by size
     errors: list[str] = field(default_factory=list)
 
 
@@ -328,6 +329,11 @@ def bench_keyledger(
                     runs,
                     list_rows_check(n),
                 )
+            log(f"KeyLedger evidence export {n:,}")
+            with _recording(res.errors):
+                from tests.bench import evidence_bench
+
+                res.exports[n] = evidence_bench.measure_export(vault, n, runs, scratch)
             if n != largest:
                 continue
             log(f"KeyLedger verify {n:,}")
@@ -721,6 +727,9 @@ def build_rows(
             smoke,
         )
     )
+    from tests.bench import evidence_bench
+
+    rows += evidence_bench.rows(sizes, ours.exports, smoke)
     listed = ours.lists.get(largest)
     peer_list = peer.lists.get(largest)
     rss = listed.maxrss_kib if listed else None

@@ -20,6 +20,8 @@ ROWS = (
     "verify 200 events (CLI: shared file + working copy)",
     "verify 200 events (one pass, in-process)",
     "peak RSS, list 200",
+    "evidence export 200 events",
+    "peak RSS, evidence export 200",
 )
 
 
