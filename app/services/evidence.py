@@ -76,15 +76,14 @@ class _Steps:
             raise Cancelled()
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return csvsafe.cell(value)
-    return value
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_details_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
 
 
 def _csv_cell(value: Any) -> csvsafe.Cell:
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    """Rows hold JSON-ready values; details (dict or list) become their JSON text in a CSV."""
+    if type(value) is dict or type(value) is list:
+        return _details_text(value)
     cell: csvsafe.Cell = value
     return cell
 
@@ -115,8 +114,7 @@ class _PackWriter:
                 writer.row(header)
                 for values in rows:
                     writer.row([_csv_cell(v) for v in values])
-                    record = dict(zip(header, map(_json_value, values), strict=True))
-                    jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    jsonl.write(_to_json(dict(zip(header, values, strict=True))) + "\n")
                     self.steps.poll()
                 self.digests[f"{stem}.csv"] = text.hexdigest()
             self.digests[f"{stem}.jsonl"] = jsonl.hexdigest()

@@ -80,6 +80,8 @@ def rows(sizes: list[int], exports: dict[int, bench.Measure], smoke: bool) -> li
         text = f"{bench.fmt_mb(low.maxrss_kib)} → {bench.fmt_mb(high.maxrss_kib)}"
         ratio = high.maxrss_kib / low.maxrss_kib
     row = bench.absolute_row(label, ratio, text, FLAT_RSS, "×", smoke)
+    if not smoke:
+        row.target = f"≤ {FLAT_RSS:g}×"
     if ratio is not None:
         row.ratio = f"{ratio:.3f}×"
     result.append(row)
