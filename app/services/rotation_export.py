@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -46,12 +45,6 @@ def log_record(entry: LogEntry) -> dict[str, csvsafe.Cell]:
         entry.fingerprint,
     )
     return dict(zip(LOG_HEADER, values, strict=True))
-
-
-def log_csv(entries: Iterable[LogEntry]) -> tuple[bytes, int]:
-    """The CSV file's bytes (header row first) and how many entries it holds."""
-    rows = [list(log_record(e).values()) for e in entries]
-    return csvsafe.to_bytes(LOG_HEADER, rows), len(rows)
 
 
 def calendar_file(
