@@ -9,9 +9,9 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.core import ical, rotation
+from app.core import rotation
 from app.core.errors import KeyLedgerError
-from app.services import files
+from app.services import rotation_export
 from app.services.settings import Settings
 from app.ui.console_controller import ConsoleController
 from app.ui.views.console import ConsolePage
@@ -101,15 +101,20 @@ class RotationController(QObject):
         if not name:
             return
         path = Path(name if name.endswith(".ics") else name + ".ics")
-        now = self._now()
-        found = self.items()
         try:
-            # The save dialog has already asked before replacing a file.
-            files.write_new(path, ical.calendar(vault.name, found, now, None).encode(), force=True)
+            # The dialog asked before replacing the file it named (not one with ".ics" added).
+            count = rotation_export.write_calendar(
+                vault,
+                path,
+                self._now(),
+                None,
+                due_soon_days=self.settings.get("due_soon_days"),
+                force=name.endswith(".ics"),
+            )
         except (KeyLedgerError, OSError) as exc:
             QMessageBox.warning(self.window, self.tr("KeyLedger"), " ".join(str(exc).split()))
             return
         self.message.emit(
             self.tr("Wrote %d due dates to %s; it lists key names, never values.")
-            % (len(found), path.name)
+            % (count, path.name)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from icalendar import Calendar
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.services.rotation import flag_secret
 from app.ui.dialogs.rotate_wizard import RotateWizard
@@ -126,6 +126,22 @@ def test_export_calendar_writes_every_due_date(qtbot, window, team_vault, tmp_pa
     assert said.args == ["Wrote 5 due dates to due.ics; it lists key names, never values."]
     for _, _, value, *_ in SECRETS:
         assert value.encode() not in written.read_bytes()
+    from app.services.audit import entries
+
+    export = [e for e in entries(window.session.vault) if e.action == "export"][-1]
+    assert export.details["kind"] == "rotation-calendar"
+    assert export.details["files"] == ["due.ics"]
+    (tmp_path / "again").write_text("keep me")
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "again"), "")
+    )
+    (tmp_path / "again.ics").write_text("keep me too")
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _w, _t, text: warned.append(text))
+    window.console.rotation.export.click()
+    assert (tmp_path / "again.ics").read_text() == "keep me too"  # not asked about: kept
+    assert len(warned) == 1
+    assert "already exists" in warned[0]
 
 
 def test_locking_clears_the_view_and_unlocking_lands_on_the_overview(qtbot, window, team_vault):
