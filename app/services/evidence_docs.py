@@ -154,7 +154,7 @@ def summary(ov: Overview, info: Mapping[str, object], uses: Mapping[str, int]) -
         [
             _figure(
                 "Rotation compliance",
-                f"{compliance:.0%}",
+                f"{int(compliance * 100)}%",  # floored like the Overview: 99.6% is not 100%
                 compliance,
                 "#2e7d32" if late == 0 else "#c62828",
                 f"{ov.keys - late} of {ov.keys} keys neither overdue nor flagged",

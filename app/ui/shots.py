@@ -79,6 +79,7 @@ def capture_all(out: Path, theme: str) -> list[Path]:
     page.nav["audit"].click()
     _wait_until(lambda: page.audit.model.rowCount() > 0)
     shots.append(_save(window, out, "console-audit", theme))
+    shots.append(_capture_summary(window.session.vault, out, theme))
     page.secrets_nav.click()
     page.env_view.selectRow(3)  # prod
     page.table.selectRow(0)
@@ -322,3 +323,30 @@ def capture_audit(out: Path, theme: str) -> list[Path]:
     view.close()
     view.deleteLater()
     return shots
+
+
+def _capture_summary(vault: object, out: Path, theme: str) -> Path:
+    """The evidence pack's summary.html of the demo vault, as Qt's rich text renders it."""
+    import tempfile
+    import zipfile
+
+    from PySide6.QtWidgets import QTextBrowser
+
+    from app.services.evidence import export_pack
+    from app.services.vault import Vault
+
+    assert isinstance(vault, Vault)
+    now = vault.clock.now()
+    with tempfile.TemporaryDirectory() as folder:
+        pack = Path(folder) / "pack.zip"
+        export_pack(vault, (now - timedelta(days=182)).date(), now.date(), pack, now=now)
+        with zipfile.ZipFile(pack) as opened:
+            html = opened.read("summary.html").decode("utf-8")
+    browser = QTextBrowser()
+    browser.setHtml(html)
+    browser.resize(1000, 820)
+    browser.show()
+    shot = _save(browser, out, "evidence-summary", theme)
+    browser.close()
+    browser.deleteLater()
+    return shot
