@@ -7,8 +7,10 @@ its projection rows in one transaction, then published atomically to the shared 
 from __future__ import annotations
 
 import contextlib
+import copy
 import secrets as _random
 import sqlite3
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,9 +33,9 @@ from app.crypto.encoding import b64d, b64e, canonical, sha256_hex
 from app.crypto.errors import DecryptError
 from app.crypto.kdf import KdfParams, member_unlock_key
 from app.crypto.sign import Signer
-from app.services import sync
+from app.services import paths, sync
 from app.storage import ledger, projection
-from app.storage.db import file_lock, immediate
+from app.storage.db import file_lock, immediate, open_reader
 from app.storage.ledger import CommitRow
 from app.storage.publish import FaultHook
 
@@ -115,6 +117,7 @@ class Vault:
         self._gated: dict[str, int] = {}  # step-up environment id -> window in seconds
         self._open_until: dict[str, datetime] = {}
         self._notes: list[dict[str, Any]] = []  # audit events that ride on the next commit
+        self._open = [True]  # shared with readers(): locking this vault stops them too
         self._load_gates()
 
     # -- opening ---------------------------------------------------------------------------
@@ -176,8 +179,37 @@ class Vault:
             conn.close()
             raise
 
+    def reader(self) -> Vault:
+        """This unlocked vault over a read-only connection of its own, for one worker thread.
+
+        Two threads must not share a connection: a publish cannot VACUUM while another
+        thread's read is in progress. A reader cannot commit, and fails as soon as this vault
+        locks. Close it with `close_reader`.
+        """
+        if self.locked:
+            raise NotPermitted("the vault is locked")
+        other = copy.copy(self)
+        other.conn = open_reader(paths.working_copy(self.vault_id))
+        other._signer = None
+        other._notes = []
+        return other
+
+    def close_reader(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Vault]:
+        """`reader()` for the length of a with-block."""
+        other = self.reader()
+        try:
+            yield other
+        finally:
+            other.close_reader()
+
     def lock(self) -> None:
         """Drop every key and close the working copy."""
+        self._open[0] = False
         self._sealers.clear()
         self._open_until.clear()
         self._notes.clear()
@@ -188,7 +220,7 @@ class Vault:
 
     @property
     def locked(self) -> bool:
-        return self._keys is None
+        return self._keys is None or not self._open[0]
 
     # -- keys ------------------------------------------------------------------------------
     # -- step-up --------------------------------------------------------------------------
@@ -241,7 +273,8 @@ class Vault:
 
         A step-up environment's key is unwrapped only inside an open step-up window.
         """
-        if self._keys is None:
+        keys = self._keys
+        if keys is None or self.locked:
             raise NotPermitted("the vault is locked")
         if scope in self._gated and not self.step_up_remaining(scope):
             raise StepUpRequired(scope, "this environment needs a TOTP code first")
@@ -254,12 +287,12 @@ class Vault:
         ).fetchone()
         if row is None:
             raise NotPermitted("you have no key for this environment")
-        if row[0] != self._keys.kem_suite:
+        if row[0] != keys.kem_suite:
             raise IntegrityFailure("a key was wrapped with a suite that does not match yours")
         try:
             key = wrap.unwrap(
                 row[0],
-                self._keys.kem_private,
+                keys.kem_private,
                 bytes(row[1]),
                 wrap_info(self.vault_id, self.member.id, scope, epoch),
             )
@@ -347,10 +380,11 @@ class Vault:
             self._load_gates()
             try:
                 sync.publish_working_copy(self.conn, self.published, self.fault)
-            except OSError as exc:
+            except (OSError, sqlite3.Error) as exc:
+                reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
                 raise PublishFailed(
                     f"saved on this laptop, but writing {self.published.name} failed"
-                    f" ({exc.strerror or exc}); it is published the next time the vault opens"
+                    f" ({reason}); it is published the next time the vault opens"
                 ) from None
         return commit_hash
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def open_working(path: Path, *, create: bool = False) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StorageError(f"{path.name} is not a readable vault ({exc})") from None
+    return conn
+
+
+def open_reader(path: Path) -> sqlite3.Connection:
+    """A second, read-only connection to a working copy, for a worker thread (WAL lets it read
+    while the writer connection commits)."""
+    uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
 
 

@@ -31,10 +31,11 @@ class VaultLocked(Exception):
 def read_rows(vault: Vault, tz: tzinfo | None) -> list[AuditRow]:
     """Every event decrypted and laid out (seconds at 100k events): for a worker thread."""
     entries: list[AuditEntry] = []
-    for n, entry in enumerate(audit.entries(vault)):
-        if n % LOCK_CHECK_EVERY == 0 and vault.locked:
-            raise VaultLocked
-        entries.append(entry)
+    with vault.reading() as reader:  # its own connection: the GUI thread may commit meanwhile
+        for n, entry in enumerate(audit.entries(reader)):
+            if n % LOCK_CHECK_EVERY == 0 and reader.locked:
+                raise VaultLocked
+            entries.append(entry)
     return build_rows(entries, tz)
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.errors import KeyLedgerError
 from app.services.overview import Overview, overview
 from app.services.settings import Settings
+from app.services.vault import Vault
 from app.ui.console_controller import ConsoleController
 from app.ui.views.overview_view import OverviewView
 from app.ui.worker import Job, run_in_background
@@ -64,7 +65,7 @@ class OverviewController(QObject):
         tz = now.astimezone().tzinfo or now.tzinfo
         due_soon = self.settings.get("due_soon_days")
         job = self.job = run_in_background(
-            lambda: overview(vault, now, due_soon),
+            lambda: _figures(vault, now, due_soon),
             lambda ov: self._on_done(job, ov, now, tz),
             lambda exc: self._on_failed(job, exc),
             self,
@@ -103,3 +104,9 @@ class OverviewController(QObject):
     def _on_console_loaded(self) -> None:
         self.stale = True
         self.refresh()
+
+
+def _figures(vault: Vault, now: datetime, due_soon: int) -> Overview:
+    """On a worker: over a connection of its own (the GUI thread may commit meanwhile)."""
+    with vault.reading() as reader:
+        return overview(reader, now, due_soon)

@@ -279,3 +279,22 @@ def test_verify_replays_updates_and_catches_an_edited_row(vault: Vault, vault_pa
     conn.close()
     with pytest.raises(IntegrityFailure, match="versions table differs"):
         verify_vault(vault_path)
+
+
+def test_a_reader_reads_beside_a_commit_cannot_write_and_stops_at_lock(vault):
+    """Worker threads read through their own connection; the writer still publishes."""
+    from app.core.errors import NotPermitted
+    from app.services.secrets import add_secret, list_secrets, reveal
+
+    add_secret(vault, "dev", "Webhook", "whsec-" + "w" * 30)
+    with vault.reading() as reader:
+        cursor = reader.conn.execute("SELECT id FROM secrets")
+        cursor.fetchone()  # a read in progress on the reader's connection
+        assert reveal(vault, "dev", "Webhook", channel="copy").startswith("whsec-")  # publishes
+        assert [s.name for s in list_secrets(reader)] == ["Webhook"]
+        with pytest.raises(NotPermitted):
+            reader.commit([])
+        vault.lock()
+        assert reader.locked
+        with pytest.raises(NotPermitted, match="locked"):
+            reader.sealer("vault", 1)

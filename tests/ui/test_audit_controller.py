@@ -3,6 +3,7 @@ file (and of a tampered one), the evidence dialog, and locking in the middle of 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -135,6 +136,10 @@ def test_locking_while_reading_drops_the_result(qtbot, audit, window, team_vault
 def test_read_rows_stops_when_the_vault_locks(monkeypatch) -> None:
     class Locking:
         locked = False
+
+        @contextlib.contextmanager
+        def reading(self):
+            yield self
 
     vault = Locking()
 
