@@ -27,6 +27,7 @@ _scan_json: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ign
 ADMIN_ROLES = frozenset({"owner", "admin"})
 WRITER_ROLES = frozenset({"owner", "admin", "member"})
 ROLES = ("owner", "admin", "member", "auditor")
+_MIN_SEALED = 1 + 12 + 16  # suite byte, nonce, GCM tag: the shortest ciphertext there is
 
 _ADMIN_EVENTS = frozenset({"member.add", "key.wrap", "env.add", "env.update"})
 _SECRET_EVENTS = frozenset(
@@ -243,5 +244,10 @@ def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[s
                 state.secret_env[e["secret"]] = env
             elif kind == "secret.delete":
                 del state.secret_env[e["secret"]]
+            # Readers decrypt a flag's `info` to show the reason: it must at least be sealed.
+            elif kind in ("secret.flag", "secret.unflag") and (
+                type(e["info_epoch"]) is not int or len(b64d(e["info"])) < _MIN_SEALED
+            ):
+                raise ValueError(kind)
     except (KeyError, TypeError, ValueError):
         raise _fail(seq, f"a {kind[:40]} event is malformed") from None

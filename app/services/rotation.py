@@ -38,12 +38,17 @@ def flags(vault: Vault) -> dict[str, Flag]:
         "SELECT f.secret_id, json_extract(e.body, '$.info'), f.info_epoch, f.author,"
         " f.flagged_at FROM flags f LEFT JOIN events e ON e.seq = f.event"
     ):
-        data = vault.open_catalog(
-            secret_service.blob_of(info), info_epoch, "secret-flag", secret_id
-        )
-        result[secret_id] = Flag(
-            secret_id, data["reason"], data.get("note", ""), flagged_at, handles.get(author, "?")
-        )
+        by = handles.get(author, "?")
+        try:
+            data = vault.open_catalog(
+                secret_service.blob_of(info), info_epoch, "secret-flag", secret_id
+            )
+            reason, note = str(data["reason"]), str(data.get("note", ""))
+        except (IntegrityFailure, KeyError, TypeError):
+            # A signed flag whose reason cannot be read still flags the key; one bad record
+            # must not hide every other key's status.
+            reason, note = "other", f"the reason {by} gave cannot be read"
+        result[secret_id] = Flag(secret_id, reason, note, flagged_at, by)
     return result
 
 

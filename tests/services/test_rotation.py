@@ -351,3 +351,29 @@ def test_a_ticket_longer_than_200_characters_is_refused_not_cut(keys: Vault):
     with pytest.raises(InvalidInput, match="limited to 200"):
         rotate_secret(keys, "prod", "OpenAI prod", "sk-proj-" + "R" * 40, "scheduled", "T" * 201)
     assert find_secret(keys, "prod", "OpenAI prod").version == 1
+
+
+@pytest.mark.parametrize(
+    ("info", "epoch"),
+    [("AAAA", 1), (None, 1), ("A" * 60, "1"), ("not base64!", 1)],
+)
+def test_a_malformed_flag_event_fails_verify(keys: Vault, info, epoch):
+    secret = find_secret(keys, "dev", "Webhook dev")
+    keys.commit([{"t": "secret.flag", "secret": secret.id, "info": info, "info_epoch": epoch}])
+    with pytest.raises(IntegrityFailure, match="secret.flag event is malformed"):
+        verify(keys.conn)
+
+
+def test_a_flag_whose_reason_cannot_be_read_still_flags_without_hiding_the_rest(keys: Vault):
+    from app.crypto import aead
+    from app.crypto.encoding import b64e
+
+    secret = find_secret(keys, "dev", "Webhook dev")
+    junk = b64e(bytes([aead.SUITE_AES256GCM]) + bytes(12) + bytes(40))  # sealed shape, wrong key
+    keys.commit([{"t": "secret.flag", "secret": secret.id, "info": junk, "info_epoch": 1}])
+    flag_secret(keys, "prod", "OpenAI prod", "incident", "pager")
+    found = flags(keys)
+    assert found[secret.id].reason == "other"
+    assert found[secret.id].note == "the reason alice gave cannot be read"
+    assert found[find_secret(keys, "prod", "OpenAI prod").id].note == "pager"
+    assert verify(keys.conn).commits > 0  # signed and well-formed: the ledger keeps it
