@@ -11,6 +11,7 @@ from app.core.rotation import DUE_SOON_DAYS
 from app.crypto.encoding import sha256_hex
 from app.services import files
 from app.services.audit import record_export
+from app.services.environments import find_environment
 from app.services.rotation import LogEntry, rotation_items, rotation_log
 from app.services.vault import Vault
 
@@ -72,7 +73,8 @@ def write_log_csv(
         writer.row(LOG_HEADER)
         writer.rows(log_record(e).values() for e in rotation_log(vault, env_name))
         digest = text.hexdigest()
-        record_export(vault, "rotation-log-csv", files=[out.name], sha256=digest, env=env_name)
+        env_id = find_environment(vault, env_name).id if env_name else None
+        record_export(vault, "rotation-log-csv", files=[out.name], sha256=digest, env=env_id)
     return writer.count - 1
 
 

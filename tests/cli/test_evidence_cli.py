@@ -150,6 +150,9 @@ def test_every_export_is_an_audit_event(team: Cli, tmp_path: Path):
         assert (event["action"], event["details"]["kind"]) == ("export", kind)
         assert event["details"]["files"] == [name]
         assert len(event["details"]["sha256"]) == 64
+    filtered = team.v("rotation", "log", "--env", "prod", "--csv", str(tmp_path / "p.csv"))
+    assert filtered.code == 0, filtered.err
+    assert last_event(team)["env"] == "prod"  # named in the history like any other event
     refused = team.v("audit", "list", "--csv", str(tmp_path / "a.csv"))
     assert refused.code == 1
     assert "already exists" in one_line(refused.err)
