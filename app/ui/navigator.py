@@ -19,6 +19,7 @@ class Navigator(QObject):
         super().__init__(page)
         self.page, self.console, self.audit = page, console, audit
         page.overview.link_activated.connect(self.follow)
+        page.view_changed.connect(self._on_view_changed)
 
     def make_actions(self, action: ActionFactory) -> None:
         action(self.tr("Overview"), "Ctrl+1", lambda: self.show(self.page.OVERVIEW))
@@ -48,6 +49,8 @@ class Navigator(QObject):
             self.console.show_environment(target.removeprefix("secrets:env:"))
         elif target == "secrets":
             self.console.show_environment(None)
+        elif target in ("rotation:overdue", "rotation:required"):
+            self.console.show_needing_rotation()  # just those keys, flagged first
         elif target.startswith("rotation"):
             self.show(page.ROTATION)
         elif target in ("audit", "verify", "reviews"):
@@ -58,3 +61,9 @@ class Navigator(QObject):
                 page.audit.filter.setText(REVIEW_FILTER)
         elif target == "step-up":
             self.console.step_up.manage()
+
+    @Slot(str)
+    def _on_view_changed(self, name: str) -> None:
+        # "Showing only keys that need rotation" belongs to the Secrets view: leaving it ends it.
+        if name != self.page.SECRETS and self.page.secrets.status_filter() is not None:
+            self.console.show_all_statuses()

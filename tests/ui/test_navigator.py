@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.services.rotation import flag_secret
 from app.ui.navigator import REVIEW_FILTER
 from tests.ui.conftest import unlock
 from tests.ui.test_main_window import names_shown
@@ -23,9 +24,16 @@ def test_every_overview_link_lands_where_it_says(qtbot, window, team_vault, monk
     assert console.filter.text() == ""
     assert len(names_shown(window)) == 5
 
-    follow("rotation:overdue")
+    follow("rotation")
     assert console.current_view() == "rotation"
     assert console.nav["rotation"].isChecked()
+    flag_secret(window.session.vault, "dev", "Groq dev", "exposure")
+    window.controller.load()
+    follow("rotation:required")
+    assert console.current_view() == "secrets"
+    assert names_shown(window) == ["Groq dev"]
+    console.nav["audit"].click()
+    assert console.secrets.status_filter() is None  # leaving Secrets ends the filter
 
     follow("reviews")
     assert console.current_view() == "audit"
