@@ -1,9 +1,9 @@
 """Rotation due dates as an iCalendar file (RFC 5545) that any calendar app imports.
 
 One all-day event per key on its due date in the user's time zone; keys already overdue or
-flagged "rotation required" are dated today. An event's UID is the secret's id, and SEQUENCE its
-version, so importing a newer export (after a rotation too) moves the key's one event instead of
-adding another. Never holds a value.
+flagged "rotation required" are dated today. An event's UID is the secret's id and its SEQUENCE
+grows with every export, so importing a newer export (after a rotation, a flag, or a key falling
+overdue) moves the key's one event instead of adding another. Never holds a value.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from app.core.rotation import RotationItem, RotationStatus, issuer, local_date
 
 PRODID = "-//KeyLedger//KeyLedger rotations//EN"
 LINE_OCTETS = 75
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 REMINDER = "-P7D"  # a week ahead of the due date
 REMINDER_TODAY = "PT9H"  # 09:00 on the day, for what is due already
 
@@ -83,6 +84,12 @@ def _description(item: RotationItem, tz: tzinfo | None) -> tuple[str, str]:
     return "\n".join(lines), url
 
 
+def _sequence(now: datetime) -> int:
+    """Minutes since 2026-01-01 UTC: larger in every later export, as RFC 5545 asks of a
+    revised event (the due date may move without a new version: a flag, an overdue key)."""
+    return max(0, int((now - _EPOCH).total_seconds()) // 60)
+
+
 def _event(item: RotationItem, now: datetime, tz: tzinfo | None) -> list[str]:
     s = item.secret
     today = local_date(now, tz)
@@ -92,7 +99,7 @@ def _event(item: RotationItem, now: datetime, tz: tzinfo | None) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{s.id}@keyledger",
-        f"SEQUENCE:{s.version}",
+        f"SEQUENCE:{_sequence(now)}",
         f"DTSTAMP:{_stamp(now)}",
         f"LAST-MODIFIED:{_stamp(now)}",
         f"DTSTART;VALUE=DATE:{_date(day)}",
