@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.core.errors import IntegrityFailure
 from app.core.model import VerifyReport
 from app.services import sync
 from app.services.verify import identical_to, verify
@@ -13,8 +14,23 @@ from app.storage.db import file_lock
 
 
 def verify_vault(published: Path) -> VerifyReport:
-    """Full check of the published file, then of the working copy after catching up."""
+    """Full check of the published file, then of the working copy after catching up.
+
+    The outcome, passed or failed, is remembered for the Overview.
+    """
+    from app.services.overview import record_verification
+
     vault_id, _ = sync.read_identity(published)
+    try:
+        report = _verify_both(published, vault_id)
+    except IntegrityFailure as exc:
+        record_verification(vault_id, datetime.now(UTC), 0, "", " ".join(str(exc).split()))
+        raise
+    record_verification(vault_id, datetime.now(UTC), report.commits, report.head)
+    return report
+
+
+def _verify_both(published: Path, vault_id: str) -> VerifyReport:
     pub = sync.open_shared(published)
     try:
         report = verify(pub)
@@ -32,7 +48,4 @@ def verify_vault(published: Path) -> VerifyReport:
     finally:
         conn.close()
     checked = (*report.checked, "pinned head")
-    from app.services.overview import record_verification
-
-    record_verification(vault_id, datetime.now(UTC), report.commits, report.head)
     return VerifyReport(report.commits, report.events, report.head, checked)

@@ -50,6 +50,7 @@ class Verification:
     at: str | None
     commits: int
     head: str
+    problem: str = ""  # why the last check failed; "" when it passed
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,13 @@ def step_up_uses(vault: Vault) -> dict[str, int]:
     return dict(sorted(uses.items()))
 
 
-def record_verification(vault_id: str, at: datetime, commits: int, head: str) -> None:
-    """Remember a full verification (not secret: when, how far) for the Overview."""
+def record_verification(
+    vault_id: str, at: datetime, commits: int, head: str, problem: str = ""
+) -> None:
+    """Remember a full verification, passed or failed (not secret: when, how far, why)."""
     keychain.save_state(
-        _VERIFIED_STATE.format(vault_id), {"at": iso(at), "commits": commits, "head": head}
+        _VERIFIED_STATE.format(vault_id),
+        {"at": iso(at), "commits": commits, "head": head, "problem": problem},
     )
 
 
@@ -159,6 +163,7 @@ def last_verification(vault_id: str) -> Verification:
             str(data["at"]) if data.get("at") else None,
             int(data.get("commits", 0)),
             str(data.get("head", "")),
+            str(data.get("problem", "")),
         )
     except (TypeError, ValueError):
         return Verification(None, 0, "")

@@ -151,6 +151,14 @@ class AuditController(QObject):
 
         last = last_verification(vault.vault_id)
         text = self.tr("Not verified yet")
+        if last.at and last.problem:
+            at = datetime.fromisoformat(last.at).astimezone(self.tz)
+            text = self.tr("The last check, %s, failed: %s") % (
+                at.strftime("%Y-%m-%d %H:%M"),
+                last.problem,
+            )
+            self.view.set_verification("failed", text)
+            return
         if last.at:
             at = datetime.fromisoformat(last.at).astimezone(self.tz)
             text = self.tr("Not verified since unlocking · last check %s, %s commits") % (

@@ -79,3 +79,26 @@ def test_step_up_uses_by_month(vault: Vault, clock: FixedClock):
     first = (clock.now() - timedelta(days=20)).strftime("%Y-%m")
     assert ov.step_up_uses[first] >= 1
     assert all(len(k) == 7 and k[4] == "-" for k in ov.step_up_uses)
+
+
+def test_a_failed_verification_is_remembered_as_failed(vault: Vault, clock: FixedClock):
+    import sqlite3
+
+    import pytest
+
+    from app.core.errors import IntegrityFailure
+
+    verify_vault(vault.published)
+    vault.lock()
+    conn = sqlite3.connect(vault.published)
+    conn.execute("UPDATE meta SET value = 'Evil Corp' WHERE key = 'name'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IntegrityFailure) as caught:
+        verify_vault(vault.published)
+    from app.services.overview import last_verification
+
+    last = last_verification(vault.vault_id)
+    assert last.at is not None
+    assert last.problem == " ".join(str(caught.value).split())
+    assert last.commits == 0

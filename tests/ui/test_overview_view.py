@@ -156,7 +156,7 @@ def test_step_up_coverage_follows_enrollment(qtbot, window, page, bare_vault, cl
     assert view.step_up.figure.colour() == view.palette().color(view.palette().ColorRole.Link)
 
 
-def test_a_verification_of_the_history_shows(qtbot, window, page, team_vault):
+def test_a_verification_of_the_history_shows(qtbot, window, page, team_vault, clock):
     path, key = team_vault
     unlock(qtbot, window, path, key)
     view, controller = page
@@ -169,6 +169,14 @@ def test_a_verification_of_the_history_shows(qtbot, window, page, team_vault):
     assert caption.endswith(f", {report.commits:,} commits")
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}( \d{4})? \d\d:\d\d, .*", caption)
     assert "History: Verified " + caption in view.accessibleDescription()
+    from app.services.overview import record_verification
+
+    record_verification(
+        window.session.vault.vault_id, clock.now(), 0, "", "ledger commit #3: signature fails"
+    )
+    reload(qtbot, window, controller)
+    assert view.history.figure.text() == "Failed"
+    assert view.history.caption.text().endswith(": ledger commit #3: signature fails")
 
 
 def test_an_empty_vault(qtbot, window, page, tmp_path, clock):

@@ -229,6 +229,12 @@ class OverviewView(QWidget):
         if checked.at is None:
             caption = self.tr("Not verified on this computer yet")
             self.history.set_figure(self.tr("Not verified"), caption, DUE_SOON_COLOUR)
+        elif checked.problem:
+            caption = self.tr("%1: %2").replace("%1", self._when(_local(checked.at, UTC)))
+            self.history.set_figure(
+                self.tr("Failed"), caption.replace("%2", checked.problem), OVERDUE_COLOUR
+            )
+            self.history.figure.setToolTip(checked.problem)
         else:
             caption = self.tr("%1, %2 commits").replace("%1", self._when(_local(checked.at, UTC)))
             caption = caption.replace("%2", f"{checked.commits:,}")
