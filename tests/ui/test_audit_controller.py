@@ -17,7 +17,7 @@ from app.ui import audit_controller
 from app.ui.audit_controller import AuditController, VaultLocked, read_rows
 from app.ui.views.audit_view import AuditView
 from tests.ui.conftest import unlock
-from tests.ui.test_evidence_dialog import FakeExport
+from tests.ui.test_evidence_dialog import FakeExport, partial
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -185,10 +185,11 @@ def test_locking_cancels_a_running_export_and_clears_the_view(qtbot, audit, wind
     dialog = audit.dialog
     out = dialog.target()
     dialog.export_button.click()
-    qtbot.waitUntil(out.exists)
+    qtbot.waitUntil(lambda: bool(partial(out)))  # the engine is writing its temporary file
     window.lock()
     qtbot.waitUntil(lambda: audit.dialog is None, timeout=5000)
     assert not out.exists()
+    assert partial(out) == []
     assert audit.view.model.total_count == 0
     assert audit.view.badge.text() == "Not verified yet"
     assert not audit.view.verify.isEnabled()

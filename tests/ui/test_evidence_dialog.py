@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.errors import KeyLedgerError
+from app.services import files
 from app.ui.dialogs import period_picker
 from app.ui.dialogs.evidence_dialog import EvidenceDialog
 
@@ -32,30 +33,38 @@ class Result(NamedTuple):
 
 
 class FakeExport:
-    """Writes a part of the pack, reports progress, then waits for the test to let it finish;
-    leaves its partial file behind when cancelled, as a careless engine would."""
+    """Writes the pack the way the engine does (a temporary file renamed when whole), reports
+    progress, then waits for the test to let it finish."""
 
-    def __init__(self, fail: Exception | None = None) -> None:
+    def __init__(self, fail: Exception | None = None, meddle: Path | None = None) -> None:
         self.calls: list[dict[str, Any]] = []
         self.gate = threading.Event()
         self.fail = fail
+        self.meddle = meddle  # another program creates this file while the export runs
 
     def __call__(self, vault, start, end, out, *, now, force, progress, cancelled) -> Result:
         self.calls.append(
             {"vault": vault, "period": (start, end), "out": out, "now": now, "force": force}
         )
-        out.write_bytes(b"PK partial")
-        for done in range(1, 4):
-            progress(done, 10)
-        while not self.gate.wait(0.01):
-            if cancelled():
-                raise Cancelled("the export was cancelled")
-        if self.fail is not None:
-            raise self.fail
-        for done in range(4, 11):
-            progress(done, 10)
-        out.write_bytes(b"PK the whole pack")
+        with files.replacing(out, force=force) as raw:
+            raw.write(b"PK partial")
+            for done in range(1, 4):
+                progress(done, 10)
+            if self.meddle is not None:
+                self.meddle.write_bytes(b"not ours")
+            while not self.gate.wait(0.01):
+                if cancelled():
+                    raise Cancelled("the export was cancelled")
+            if self.fail is not None:
+                raise self.fail
+            for done in range(4, 11):
+                progress(done, 10)
+            raw.write(b" the whole pack")
         return Result(out, 17, 1234, "ab" * 32)
+
+
+def partial(out: Path) -> list[Path]:
+    return list(out.parent.glob(f".{out.name}.*.tmp"))
 
 
 @pytest.fixture
@@ -181,11 +190,12 @@ def test_cancel_stops_the_export_and_leaves_no_file(dialog, export: FakeExport, 
     with qtbot.waitSignal(dialog.progressed):
         dialog.export_button.click()
     out = dialog.target()
-    qtbot.waitUntil(out.exists)
+    qtbot.waitUntil(lambda: bool(partial(out)))  # the engine is writing its temporary file
     dialog.cancel_button.click()  # cancels the export, not the dialog
     assert dialog.progress.format() == "Cancelling…"
     qtbot.waitUntil(lambda: dialog.job is None, timeout=5000)
     assert not out.exists()
+    assert partial(out) == []
     assert dialog.isVisible()
     assert dialog.status.text() == "Export cancelled; no file was written."
     assert dialog.form.isEnabled()
@@ -207,7 +217,7 @@ def test_replacing_keeps_the_old_file_when_the_export_fails(qtbot, tmp_path: Pat
     qtbot.waitUntil(lambda: d.job is None, timeout=5000)
     assert export.calls[0]["force"] is True
     assert d.status.text() == "the vault is locked: unlock it and export again"
-    assert old.exists()  # the engine's to keep or replace: the dialog deletes only its own
+    assert old.read_bytes() == b"an earlier pack"  # a failed export replaces nothing
 
 
 def test_closing_during_an_export_cancels_it_first(dialog, export: FakeExport, qtbot) -> None:
@@ -227,3 +237,17 @@ def test_an_unexpected_error_is_named(qtbot, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: d.job is None, timeout=5000)
     assert d.status.text() == "The export failed unexpectedly (ZeroDivisionError)."
     assert not d.target().exists()
+
+
+def test_a_file_another_program_puts_at_the_target_meanwhile_is_kept(qtbot, tmp_path: Path):
+    out = tmp_path / "pack.zip"
+    export = FakeExport(meddle=out)
+    export.gate.set()
+    d = EvidenceDialog("the vault", NOW, export=export, folder=tmp_path)
+    qtbot.addWidget(d)
+    d.path.setText(str(out))
+    d.export_button.click()
+    qtbot.waitUntil(lambda: d.job is None, timeout=5000)
+    assert out.read_bytes() == b"not ours"
+    assert "already exists" in d.status.text()
+    assert partial(out) == []

@@ -47,7 +47,6 @@ def export_task(
     cancelled: Callable[[], bool],
 ) -> Callable[[], Written]:
     """The function to run in the background; `report` gets at most ~1,000 calls."""
-    existed = out.exists()
     seen = [-1]
 
     def progress(done: int, total: int) -> None:
@@ -57,14 +56,11 @@ def export_task(
             report(done, total)
 
     def run() -> Written:
-        try:
-            result = export(
-                vault, *period, out, now=now, force=force, progress=progress, cancelled=cancelled
-            )
-        except BaseException:
-            if not existed:
-                out.unlink(missing_ok=True)
-            raise
+        # The export writes a temporary file and renames it only when whole, so a failure or a
+        # cancel leaves nothing to clean up; a file at `out` then is someone else's: keep it.
+        result = export(
+            vault, *period, out, now=now, force=force, progress=progress, cancelled=cancelled
+        )
         path = Path(getattr(result, "path", out))
         with path.open("rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
