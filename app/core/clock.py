@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import os
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Protocol
 
 
@@ -39,3 +41,23 @@ def parse_iso(text: str) -> datetime:
     if len(text) != 27 or text[10] != "T" or text[19] != "." or text[-1] != "Z":
         raise ValueError(f"not a ledger timestamp: {text[:40]!r}")
     return datetime.fromisoformat(text)
+
+
+def local_zone() -> tzinfo:
+    """This computer's time zone with its summer-time rules (TZ, else /etc/localtime), so dates
+    far from today convert right; a fixed offset of today where neither names a zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "").removeprefix(":")
+    if not name:
+        try:
+            target = str(Path("/etc/localtime").resolve())
+        except OSError:
+            target = ""
+        name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return datetime.now(UTC).astimezone().tzinfo or UTC

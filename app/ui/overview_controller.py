@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QEvent, QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from app.core.clock import local_zone
 from app.core.errors import KeyLedgerError
 from app.services.overview import Overview, overview
 from app.services.settings import Settings
@@ -62,7 +63,7 @@ class OverviewController(QObject):
             return
         self.stale = False
         now = self.console.session.clock.now()
-        tz = now.astimezone().tzinfo or now.tzinfo
+        tz = local_zone()
         due_soon = self.settings.get("due_soon_days")
         job = self.job = run_in_background(
             lambda: _figures(vault, now, due_soon),

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core import rotation
+from app.core.clock import local_zone
 from app.core.errors import KeyLedgerError
 from app.services import rotation_export
 from app.services.settings import Settings
@@ -66,7 +67,7 @@ class RotationController(QObject):
             self.view.set_items(
                 self.items(),
                 now,
-                now.astimezone().tzinfo or now.tzinfo,  # type: ignore[arg-type]
+                local_zone(),
                 env_order=[e.name for e in self.console.envs],
             )
         finally:

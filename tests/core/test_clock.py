@@ -34,3 +34,18 @@ def test_fixed_clock_moves_only_when_told():
     assert clock.now() == clock.now()
     clock.advance(days=1, seconds=5)
     assert clock.now() == datetime(2026, 12, 1, 0, 0, 5, tzinfo=UTC)
+
+
+def test_the_local_zone_keeps_its_summer_time_rules(monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    from app.core.clock import local_zone
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    zone = local_zone()
+    assert zone == ZoneInfo("Europe/Berlin")
+    winter = datetime(2027, 1, 10, 12, tzinfo=UTC).astimezone(zone)
+    summer = datetime(2027, 7, 10, 12, tzinfo=UTC).astimezone(zone)
+    assert (winter.hour, summer.hour) == (13, 14)
+    monkeypatch.setenv("TZ", "Not/AZone")
+    assert local_zone().utcoffset(datetime(2027, 1, 1)) is not None
