@@ -2,13 +2,16 @@
 
 `Vault.open_catalog` checks and decodes with care for one record; a history or a pack of 100k
 records needs the same check with less overhead: one AES key per epoch, the associated data
-built from a prefix, and bodies that already passed their hash check decoded directly.
+built as one string, base64url decoded by binascii, and JSON read by the C scanner directly
+(the decoder's Python wrapper costs a fifth of a record). Bodies that already passed their
+hash check are decoded the same way.
 """
 
 from __future__ import annotations
 
 import json
-from base64 import urlsafe_b64decode
+from binascii import a2b_base64
+from json.scanner import make_scanner
 from typing import Any
 
 from app.core.errors import IntegrityFailure
@@ -16,25 +19,40 @@ from app.crypto import aead
 from app.crypto.errors import DecryptError
 from app.services.vault import Vault
 
-_decode = json.JSONDecoder().decode  # json.loads sniffs the encoding of bytes every call
+_decoder = json.JSONDecoder()
+_scan = make_scanner(_decoder)  # type: ignore[arg-type]  # typeshed: the context is a decoder
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _decode(text: str) -> Any:
+    """JSON text to a value, as strict as `json.loads`: the scanner reads one value from the
+    start, and anything it cannot take whole (leading or trailing space, junk) goes through
+    the full decoder, which accepts the space and raises on the rest."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        return _decoder.decode(text)
+    return value
 
 
 class CatalogReader:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
         self._sealers: dict[int, aead.Sealer] = {}
-        self._prefix = aead.context(vault.vault_id) + b"|"
+        self._prefix = aead.context(vault.vault_id).decode() + "|"
 
     def open(self, blob: str, epoch: int, *context: str | int) -> dict[str, Any]:
         """A record sealed under the vault key at `epoch` with context (…, epoch)."""
         sealer = self._sealers.get(epoch)
         if sealer is None:
             sealer = self._sealers[epoch] = self.vault.sealer("vault", epoch)
-        aad = self._prefix + "|".join([*map(str, context), str(epoch)]).encode()
+        aad = f"{self._prefix}{'|'.join(map(str, context))}|{epoch}".encode()
         try:
-            plain = sealer.open(urlsafe_b64decode(blob + "=="), aad)
-            data: dict[str, Any] = _decode(plain.decode("utf-8"))
-        except (DecryptError, ValueError, TypeError):
+            raw = a2b_base64(blob.encode("ascii").translate(_URLSAFE) + b"==")
+            data: dict[str, Any] = _decode(sealer.open(raw, aad).decode("utf-8"))
+        except (DecryptError, ValueError, TypeError, AttributeError):
             raise IntegrityFailure(
                 "a sealed record failed to decrypt: the file was altered"
             ) from None
@@ -45,6 +63,6 @@ def decode_body(body: bytes) -> dict[str, Any]:
     """An event body (hash-checked bytes of canonical JSON)."""
     try:
         event: dict[str, Any] = _decode(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # also UnicodeDecodeError
         raise IntegrityFailure("an event in the ledger is not valid JSON") from None
     return event
