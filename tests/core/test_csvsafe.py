@@ -91,3 +91,26 @@ def test_read_back_is_the_neutralised_text_and_never_a_formula(rows):
     for row in back[1:]:
         for value in row:
             assert not value.startswith(csvsafe.FORMULA_STARTS)
+
+
+_TRICKY = st.text(alphabet="=+-@\t\r\n\",;' aZ", max_size=8)
+_CELLS = st.one_of(_TRICKY, st.integers(0, 99), st.none())
+
+
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=5), max_size=6))
+def test_a_block_of_rows_is_the_text_the_writer_writes(rows):
+    one_by_one = io.StringIO(newline="")
+    writer = csvsafe.Writer(one_by_one)
+    writer.rows(rows)
+    block = csvsafe.Block()
+    assert block.text(rows) == one_by_one.getvalue()
+    assert block.text(rows) == one_by_one.getvalue()  # the block starts empty again
+
+
+def test_a_block_neutralises_only_fields_that_start_like_a_formula():
+    rows = [["=1", 'a,"=b', "a\r\n=c", "x,", "-"], ['"=', "\r", "\n", "ok", 1]]
+    text = csvsafe.Block().text(rows)
+    assert read_back(text.encode()) == [
+        ["'=1", 'a,"=b', "a\r\n=c", "x,", "'-"],
+        ['"=', "'\r", "'\n", "ok", "1"],
+    ]
