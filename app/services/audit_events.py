@@ -38,37 +38,66 @@ class Describer:
         self.env_policy: dict[str, dict[str, Any]] = {}
         self._envs: dict[str, str] = {}  # one string object per environment id
         self._secret: dict[str, tuple[int, int, str]] = {}  # id -> (meta seq, epoch, env id)
-        self._metas: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._metas: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()  # (seq, meta)
         self._reader = CatalogReader(vault)
         self._readable: dict[str, bool] = {}
+        self._event: object = None  # the event whose records are below, once decrypted
+        self._event_meta: dict[str, Any] | None = None
+        self._event_info: dict[str, Any] | None = None
 
     def open(self, blob: str, epoch: int, *context: str | int) -> dict[str, Any]:
         return self._reader.open(blob, epoch, *context)
 
     def _meta(self, secret_id: str) -> dict[str, Any] | None:
         """A secret's latest metadata seen so far (None: not seen, e.g. before a filter)."""
-        cached = self._metas.get(secret_id)
-        if cached is not None:
-            self._metas.move_to_end(secret_id)
-            return cached
         known = self._secret.get(secret_id)
         if known is None:
             return None
-        row = self.vault.conn.execute(
-            "SELECT body FROM events WHERE seq = ?", (known[0],)
-        ).fetchone()
+        return self.meta_at(secret_id, known[0], known[1])
+
+    def meta_at(self, secret_id: str, seq: int, epoch: int) -> dict[str, Any]:
+        """The metadata that the event at `seq` (an add or update of the secret) holds."""
+        cached = self._metas.get(secret_id)
+        if cached is not None and cached[0] == seq:
+            self._metas.move_to_end(secret_id)
+            return cached[1]
+        row = self.vault.conn.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()
         if row is None:
             raise IntegrityFailure("a secret's record points at a missing event")
         event = decode_body(bytes(row[0]))
         return self._remember(
-            secret_id, self.open(event["meta"], known[1], "secret-meta", secret_id)
+            secret_id, seq, self.open(event["meta"], epoch, "secret-meta", secret_id)
         )
 
-    def _remember(self, secret_id: str, meta: dict[str, Any]) -> dict[str, Any]:
-        self._metas[secret_id] = meta
+    def _remember(self, secret_id: str, seq: int, meta: dict[str, Any]) -> dict[str, Any]:
+        self._metas[secret_id] = (seq, meta)
+        self._metas.move_to_end(secret_id)
         if len(self._metas) > _CACHE:
             self._metas.popitem(last=False)
         return meta
+
+    def _opening(self, e: dict[str, Any]) -> None:
+        if self._event is not e:
+            self._event, self._event_meta, self._event_info = e, None, None
+
+    def event_meta(self, e: dict[str, Any]) -> dict[str, Any]:
+        """The metadata a secret.add or secret.update event holds, decrypted once per event
+        (describing it and the evidence pack's log and inventory all read it)."""
+        self._opening(e)
+        if self._event_meta is None:
+            sid = e["secret"]
+            self._event_meta = self.open(e["meta"], e["meta_epoch"], "secret-meta", sid)
+        return self._event_meta
+
+    def version_info(self, e: dict[str, Any]) -> dict[str, Any]:
+        """The version info (reason, ticket, fingerprint) of a secret.add or secret.version
+        event, decrypted once per event like `event_meta`."""
+        self._opening(e)
+        if self._event_info is None:
+            sid = e["secret"]
+            info = self.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
+            self._event_info = info
+        return self._event_info
 
     def secret_name(self, secret_id: str) -> str:
         meta = self._meta(secret_id)
@@ -84,7 +113,7 @@ class Describer:
     def handle(self, member_id: str) -> str:
         return self.handles.get(member_id, member_id)
 
-    def _can_read(self, env_id: str) -> bool:
+    def can_read(self, env_id: str) -> bool:
         if env_id not in self._readable:
             self._readable[env_id] = self.vault.can_read(env_id)
         return self._readable[env_id]
@@ -98,7 +127,6 @@ class Describer:
         kind = e["t"]
         if kind in ("secret.add", "secret.update"):
             sid = e["secret"]
-            self._metas.pop(sid, None)
             env = e["env"] if kind == "secret.add" else self._secret[sid][2]
             self._secret[sid] = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
         elif kind in ("env.add", "env.update"):
@@ -137,7 +165,7 @@ class Describer:
                 }
             }
         elif kind.startswith("secret."):
-            env, secret, details = self._secret_details(kind, e, before)
+            env, secret, details = self._secret_details(kind, seq, e, before)
         elif kind.startswith("totp."):
             env, details = self._totp_details(kind, e)
         elif kind == "audit":
@@ -145,12 +173,12 @@ class Describer:
         return LABELS.get(kind, kind), env, secret, details
 
     def _secret_details(
-        self, kind: str, e: dict[str, Any], before: dict[str, Any] | None
+        self, kind: str, seq: int, e: dict[str, Any], before: dict[str, Any] | None
     ) -> tuple[str, str, dict[str, object]]:
         sid = e["secret"]
         env = self.secret_env(sid)
         if kind in ("secret.add", "secret.update"):
-            meta = self._remember(sid, self.open(e["meta"], e["meta_epoch"], "secret-meta", sid))
+            meta = self._remember(sid, seq, self.event_meta(e))
             if kind == "secret.add":
                 return env, meta["name"], {"env_var": meta["env_var"], "provider": meta["provider"]}
             old = before or {}
@@ -161,7 +189,7 @@ class Describer:
             return env, meta["name"], details
         name = self.secret_name(sid)
         if kind == "secret.version":
-            info = self.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
+            info = self.version_info(e)
             details = {
                 "version": e["version"],
                 "reason": info["reason"],
@@ -169,7 +197,7 @@ class Describer:
             }
             # Unsalted: only for members who may read the value (see secrets.history()).
             known = self._secret.get(sid)
-            if known is not None and self._can_read(known[2]):
+            if known is not None and self.can_read(known[2]):
                 details["fingerprint"] = info["fingerprint"]
             return env, name, details
         if kind in ("secret.flag", "secret.unflag"):

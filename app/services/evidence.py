@@ -1,20 +1,19 @@
 """The signed evidence pack: one zip an auditor opens in a spreadsheet and verifies alone.
 
-`export_pack` streams: each table's rows go straight into their zip member (the .jsonl twin
-through a temporary file beside the pack), hashed as they are written, so memory does not grow
-with the number of events. The zip is written to a temporary file in the target folder and
-renamed into place only when complete and recorded in the ledger; a cancel or an error leaves
-nothing behind. `verify_pack` (in evidence_verify) needs no vault.
+`export_pack` streams: one pass over the ledger writes the three large tables (audit events,
+rotation log, secret inventory; see evidence_history) in blocks into temporary files beside the
+pack, which are then copied into the zip and hashed, so memory does not grow with the number
+of events or keys. The zip is written to a temporary file in the target folder and renamed
+into place only when complete and recorded in the ledger; a cancel or an error leaves nothing
+behind (the temporary files have no name). `verify_pack` (in evidence_verify) needs no vault.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
-import tempfile
 import zipfile
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,23 +23,26 @@ from app.core import csvsafe
 from app.core import evidence as layout
 from app.core.clock import iso
 from app.core.errors import Cancelled, InvalidInput
-from app.core.model import AuditEntry
-from app.core.rotation import RotationStatus
+from app.core.model import Environment
 from app.crypto.encoding import b64e
 from app.crypto.sign import public_pem
 from app.services import evidence_tables as tables
 from app.services import files
+from app.services.audit import HEADER as AUDIT_HEADER
 from app.services.audit import record_export
 from app.services.evidence_docs import readme, summary
+from app.services.evidence_history import Found, Outputs, Period, history
+from app.services.evidence_spool import Spool, copy_member, csv_head
 from app.services.evidence_verify import PackReport, verify_pack
-from app.services.overview import overview, step_up_uses
+from app.services.overview import overview
+from app.services.rotation_export import LOG_HEADER
 from app.services.vault import Vault
 from app.storage import ledger
 
 __all__ = ["Cancelled", "ExportResult", "PackReport", "export_pack", "verify_pack"]
 
 Progress = Callable[[int, int], None]
-_EVERY = 256  # rows between progress reports and cancel polls
+_EVERY = 256  # events between progress reports and cancel polls
 
 
 @dataclass(frozen=True)
@@ -52,23 +54,19 @@ class ExportResult:
 
 
 class _Steps:
-    """Progress in units of work (ledger events read, then keys listed) and cancel polls."""
+    """Progress in ledger events read (reported every few hundred), and cancel polls."""
 
     def __init__(self, total: int, progress: Progress | None, cancelled: Callable[[], bool] | None):
         self.total = max(total, 1)
         self.done = 0
-        self._rows = 0
         self._progress = progress
         self._cancelled = cancelled
 
     def advance(self) -> None:
         self.done += 1
-        if self.done % _EVERY == 0 and self._progress is not None:
-            self._progress(min(self.done, self.total), self.total)
-
-    def poll(self) -> None:
-        self._rows += 1
-        if self._rows % _EVERY == 0:
+        if self.done % _EVERY == 0:
+            if self._progress is not None:
+                self._progress(min(self.done, self.total), self.total)
             self.check()
 
     def check(self) -> None:
@@ -89,9 +87,8 @@ def _csv_cell(value: Any) -> csvsafe.Cell:
 
 
 class _PackWriter:
-    def __init__(self, zf: zipfile.ZipFile, folder: Path, when: datetime, steps: _Steps):
+    def __init__(self, zf: zipfile.ZipFile, when: datetime, steps: _Steps):
         self.zf = zf
-        self.folder = folder
         self.stamp = when.timetuple()[:6]
         self.steps = steps
         self.digests: dict[str, str] = {}
@@ -103,30 +100,46 @@ class _PackWriter:
         return info
 
     def table(self, stem: str, table: tables.Table) -> int:
+        """A small table, written whole from memory."""
         header, rows = table
         self.steps.check()
-        with tempfile.TemporaryFile(dir=self.folder) as spool:
-            jsonl = files.HashedText(spool)
-            with self.zf.open(self._info(f"{stem}.csv"), "w", force_zip64=True) as member:
-                text = files.HashedText(member)
-                text.write("\ufeff")  # csvsafe.ENCODING: Excel reads UTF-8 only with it
-                writer = csvsafe.Writer(text)
-                writer.row(header)
-                for values in rows:
-                    writer.row([_csv_cell(v) for v in values])
-                    jsonl.write(_to_json(dict(zip(header, values, strict=True))) + "\n")
-                    self.steps.poll()
-                self.digests[f"{stem}.csv"] = text.hexdigest()
-            self.digests[f"{stem}.jsonl"] = jsonl.hexdigest()
-            spool.seek(0)
-            with self.zf.open(self._info(f"{stem}.jsonl"), "w", force_zip64=True) as member:
-                shutil.copyfileobj(spool, member, 1 << 16)
-        return writer.count - 1
+        found = list(rows)
+        text = csvsafe.to_bytes(header, ([_csv_cell(v) for v in row] for row in found))
+        lines = "".join(_to_json(dict(zip(header, row, strict=True))) + "\n" for row in found)
+        self.data(f"{stem}.csv", text)
+        self.data(f"{stem}.jsonl", lines.encode("utf-8"))
+        return len(found)
+
+    def spooled(self, stem: str, header: tuple[str, ...], parts: list[Spool]) -> None:
+        """A large table from the spools that hold its rows, in order."""
+        self.steps.check()
+        for spool in parts:
+            spool.flush()
+        csv_name, jsonl_name = f"{stem}.csv", f"{stem}.jsonl"
+        csvs, jsonls = [p.csv for p in parts], [p.jsonl for p in parts]
+        head = csv_head(header)
+        self.digests[csv_name] = copy_member(self.zf, self._info(csv_name), head, csvs)
+        self.digests[jsonl_name] = copy_member(self.zf, self._info(jsonl_name), b"", jsonls)
 
     def data(self, name: str, data: bytes, *, listed: bool = True) -> None:
         self.zf.writestr(self._info(name), data)
         if listed:
             self.digests[name] = layout.digest(data)
+
+
+@contextlib.contextmanager
+def _spools(folder: Path, envs: list[Environment]) -> Iterator[Outputs]:
+    """The large tables' temporary files; closed (and so gone) when the block ends."""
+    out = Outputs(
+        Spool(AUDIT_HEADER, folder, json_last=True),
+        Spool(LOG_HEADER, folder),
+        {e.id: Spool(tables.INVENTORY_HEADER, folder) for e in envs},
+    )
+    try:
+        yield out
+    finally:
+        for spool in (out.audit, out.log, *out.inventory.values()):
+            spool.close()
 
 
 def export_pack(
@@ -147,13 +160,17 @@ def export_pack(
     head = ledger.head(vault.conn)
     if head is None:
         raise InvalidInput("the vault has no history to export")
-    secrets = int(vault.conn.execute("SELECT count(*) FROM secrets").fetchone()[0])
-    steps = _Steps(ledger.event_count(vault.conn) + secrets, progress, cancelled)
+    steps = _Steps(ledger.event_count(vault.conn), progress, cancelled)
     envs = tables.environments(vault)
-    with files.replacing(out, force=force) as raw:
+    period = Period(start, end, now)
+    steps.check()
+    with _spools(out.parent, envs) as spools, files.replacing(out, force=force) as raw:
+        last = int(vault.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        found = history(vault, period, envs, spools, steps.advance, range(1, last + 1))
+        parts = [spools]
         with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            pack = _PackWriter(zf, out.parent, now, steps)
-            info, events = _write_tables(pack, vault, envs, start, end, now, head.hash)
+            pack = _PackWriter(zf, now, steps)
+            _write_tables(pack, vault, envs, period, head.hash, parts, found)
         steps.check()  # the last moment a cancel leaves nothing behind
         record_export(
             vault,
@@ -166,29 +183,28 @@ def export_pack(
     if progress is not None:
         progress(steps.total, steps.total)
     names = (*pack.digests, layout.MANIFEST, layout.SIGNATURE)
-    return ExportResult(out, tuple(names), events, head.hash)
+    return ExportResult(out, tuple(names), found.events, head.hash)
 
 
 def _write_tables(
     pack: _PackWriter,
     vault: Vault,
-    envs: list[Any],
-    start: date,
-    end: date,
-    now: datetime,
+    envs: list[Environment],
+    period: Period,
     head: str,
-) -> tuple[dict[str, object], int]:
-    policy: list[AuditEntry] = []
-    counts: Counter[tuple[str, RotationStatus]] = Counter()
-    advance = pack.steps.advance
-    events = pack.table("audit-events", tables.audit_events(vault, start, end, advance, policy))
+    parts: list[Outputs],
+    found: Found,
+) -> None:
+    start, end, now = period.start, period.end, period.now
+    pack.spooled("audit-events", AUDIT_HEADER, [p.audit for p in parts])
     pack.table("access-list", tables.access_list(vault, envs))
     pack.table("access-reviews", tables.access_reviews())
-    pack.table("rotation-log", tables.rotation_rows(vault, start, end))
-    pack.table("secret-inventory", tables.inventory(vault, envs, now, counts, advance))
+    pack.spooled("rotation-log", LOG_HEADER, [p.log for p in parts])
+    inventory = [p.inventory[e.id] for e in envs for p in parts]
+    pack.spooled("secret-inventory", tables.INVENTORY_HEADER, inventory)
     pack.table("policies", tables.policies(envs))
-    pack.table("policy-history", tables.policy_history(policy))
-    pack.table("mfa-enrollment", tables.mfa_enrollment(vault, envs))
+    pack.table("policy-history", tables.policy_history(found.policy))
+    pack.table("mfa-enrollment", tables.mfa_enrollment(vault, envs, found.confirmed))
     commits = ledger.count(vault.conn)
     key = vault.sign_public
     info: dict[str, object] = {
@@ -200,12 +216,12 @@ def _write_tables(
         "handle": vault.member.handle,
         "head": head,
         "commits": commits,
-        "events": events,
+        "events": found.events,
         "fingerprint": layout.key_fingerprint(key),
     }
-    months = {m: n for m, n in step_up_uses(vault).items() if start.isoformat()[:7] <= m}
-    months = {m: n for m, n in months.items() if m <= end.isoformat()[:7]}
-    figures = overview(vault, now, counts=counts)
+    first, last = start.isoformat()[:7], end.isoformat()[:7]
+    months = {m: n for m, n in sorted(found.step_ups.items()) if first <= m <= last}
+    figures = overview(vault, now, counts=found.counts)
     pack.data(layout.README, readme(info).encode("utf-8"))
     pack.data(layout.SUMMARY, summary(figures, info, months).encode("utf-8"))
     pack.data(layout.SIGNER, public_pem(key))
@@ -226,7 +242,6 @@ def _write_tables(
     pack.data(
         layout.SIGNATURE, vault.sign_statement(layout.signing_message(manifest)), listed=False
     )
-    return info, events
 
 
 def _members(vault: Vault) -> list[dict[str, str]]:

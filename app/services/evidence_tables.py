@@ -1,28 +1,20 @@
-"""The rows of each evidence table, streamed: one tuple of cells at a time, never a whole table.
+"""The rows of the evidence pack's small tables (members, policies, TOTP), and the headers of
+all of them; the three large tables come from one pass over the ledger (evidence_history).
 
 Each function returns the table's header and an iterator of rows. A cell is text, a number,
 None or a dict/list (JSON details), ready for JSON as it is: times are already UTC ISO 8601 text
-to the second (a datetime per cell costs a tenth of an export). The pack writes the same values
-to the .csv (through csvsafe) and the .jsonl file. Values, seeds and codes are never read here.
+to the second. The pack writes the same values to the .csv (through csvsafe) and the .jsonl
+file. Values, seeds and codes are never read here.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
 from typing import Any
 
-from app.core import rotation
 from app.core.model import AuditEntry, Environment
-from app.core.rotation import RotationStatus
-from app.services import audit
-from app.services.catalog import CatalogReader, decode_body
 from app.services.environments import list_environments
-from app.services.rotation import flags as open_flags
-from app.services.rotation import rotation_log
-from app.services.rotation_export import LOG_HEADER, log_record
 from app.services.vault import Vault
 
 Cell = Any
@@ -31,10 +23,6 @@ Cell = Any
 def utc(ts: str) -> str:
     """A ledger timestamp (YYYY-MM-DDTHH:MM:SS.ffffffZ) to the second, as csvsafe writes times."""
     return ts[:19] + "Z"
-
-
-def _utc_of(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 Rows = Iterator[tuple[Cell, ...]]
@@ -87,20 +75,6 @@ MFA_HEADER = (
 )
 
 
-def audit_events(
-    vault: Vault, start: date, end: date, tick: Callable[[], None], policy: list[AuditEntry]
-) -> Table:
-    """Events of the period; policy events (few) are also kept in `policy` for their history."""
-
-    def rows() -> Rows:
-        for e in audit.query(vault, audit.AuditFilter(since=start, until=end), tick=tick):
-            if e.action in ("env.add", "env.policy"):
-                policy.append(e)
-            yield (e.seq, utc(e.ts), e.actor, e.action, e.env, e.secret, e.details)
-
-    return audit.HEADER, rows()
-
-
 def _member_rows(vault: Vault) -> list[tuple[str, str, str, str, str]]:
     """(id, handle, role, status, added at) of every member, in the order they joined."""
     result = []
@@ -150,83 +124,6 @@ def access_reviews() -> Table:
     return REVIEW_HEADER, iter(())
 
 
-def rotation_rows(vault: Vault, start: date, end: date) -> Table:
-    def rows() -> Rows:
-        for entry in rotation_log(vault, since=start, until=end):
-            yield (utc(entry.at), *tuple(log_record(entry).values())[1:])
-
-    return LOG_HEADER, rows()
-
-
-_INVENTORY_QUERY = (
-    "SELECT s.id, s.env_id, json_extract(me.body, '$.meta'), s.meta_epoch, s.version,"
-    " s.created_at, s.rotated_at, json_extract(ve.body, '$.info'), v.info_epoch"
-    " FROM secrets s LEFT JOIN events me ON me.seq = s.meta_event"
-    " LEFT JOIN versions v ON v.secret_id = s.id AND v.version = s.version"
-    " LEFT JOIN events ve ON ve.seq = v.event WHERE s.env_id = ? ORDER BY s.env_id, s.rowid"
-)
-
-
-def inventory(
-    vault: Vault,
-    envs: list[Environment],
-    now: datetime,
-    counts: Counter[tuple[str, RotationStatus]],
-    tick: Callable[[], None],
-) -> Table:
-    """Every current secret without its value; `counts` gathers (env id, status) for the summary.
-    Fingerprints (short unsalted hashes of values) only for environments this member can read."""
-    by_id = {e.id: e for e in envs}
-    flagged = open_flags(vault)
-    reader = CatalogReader(vault)
-
-    def found() -> Iterator[tuple[Any, ...]]:  # by environment, each in the order added
-        for env in envs:
-            yield from vault.conn.execute(_INVENTORY_QUERY, (env.id,))
-
-    def rows() -> Rows:
-        for (
-            sid,
-            env_id,
-            meta_blob,
-            meta_epoch,
-            version,
-            created,
-            rotated,
-            info,
-            info_epoch,
-        ) in found():
-            tick()
-            env = by_id[env_id]
-            meta = reader.open(meta_blob, meta_epoch, "secret-meta", sid)
-            days = int(meta.get("rotation_days") or env.policy.rotation_days)
-            due = rotation.next_due(rotated, days)
-            flag = flagged.get(sid)
-            status = rotation.status_of(due, now, flagged=flag is not None)
-            counts[(env_id, status)] += 1
-            fingerprint = ""
-            if env.readable and info is not None:
-                data = reader.open(info, info_epoch, "version-info", sid, version)
-                fingerprint = data["fingerprint"]
-            yield (
-                env.name,
-                meta["name"],
-                meta["env_var"],
-                meta.get("provider", ""),
-                meta.get("owner", ""),
-                "; ".join(meta.get("tags", ())),
-                utc(created),
-                utc(rotated),
-                days,
-                _utc_of(due),
-                status.value,
-                flag.reason if flag else "",
-                fingerprint,
-            )
-
-    return INVENTORY_HEADER, rows()
-
-
 def policies(envs: list[Environment]) -> Table:
     rows = (
         (
@@ -261,23 +158,13 @@ def policy_history(events: list[AuditEntry]) -> Table:
     return POLICY_HISTORY_HEADER, rows()
 
 
-def _enrolled_at(vault: Vault) -> dict[tuple[str, str], str]:
-    """(member, enrollment) -> when its first code confirmed it."""
-    found = {}
-    for header, body in vault.conn.execute(
-        "SELECT c.header, e.body FROM events e JOIN commits c ON c.seq = e.commit_seq"
-        " WHERE json_extract(e.body, '$.t') = 'totp.confirm'"
-    ):
-        event = decode_body(bytes(body))
-        found[(event["member"], event["enrollment"])] = str(json.loads(bytes(header))["ts"])
-    return found
-
-
-def mfa_enrollment(vault: Vault, envs: list[Environment]) -> Table:
-    """Each active member: the step-up environments they hold keys for, and their TOTP state."""
+def mfa_enrollment(
+    vault: Vault, envs: list[Environment], confirmed: dict[tuple[str, str], str]
+) -> Table:
+    """Each active member: the step-up environments they hold keys for, and their TOTP state;
+    `confirmed` holds when each (member, enrollment) was confirmed (from the ledger pass)."""
     gated = {e.id: e.name for e in envs if e.policy.step_up != "none"}
     scopes = _scopes(vault)
-    confirmed = _enrolled_at(vault)
     totp: dict[str, tuple[str, str, int]] = {}
     for member_id, enrollment, status, recovery, used in vault.conn.execute(
         "SELECT member_id, enrollment, status, recovery, used FROM totp"

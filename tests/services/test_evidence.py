@@ -260,3 +260,45 @@ def test_the_summary_is_self_contained(pack: Path):
     readme = members(pack)[layout.README].decode()
     assert "keyledger evidence verify PACK.zip" in readme
     assert "keyledger/v1|evidence|" in readme
+
+
+def test_the_large_tables_agree_with_the_services_that_list_them(
+    vault: Vault, world, clock: FixedClock, tmp_path: Path
+):
+    from app.crypto import aead
+    from app.services.environments import list_environments
+    from app.services.rotation import rotation_items, rotation_log
+    from app.services.rotation_export import log_record
+    from app.services.secrets import find_secret, rotate_secret, update_secret
+
+    # Renamed after two rotations (the log and the inventory name keys as they are now), and,
+    # after the period, a flag whose reason cannot be read (the inventory, which lists every
+    # key whatever the period, says "other" as rotation.flags does).
+    rotate_secret(vault, "prod", "OpenAI prod", "sk-proj-" + "S" * 40, "scheduled", "T-1")
+    update_secret(vault, "prod", "OpenAI prod", new_name="OpenAI main")
+    clock.advance(days=1)
+    token = find_secret(vault, "staging", "STAGING_TOKEN")
+    junk = b64e(bytes([aead.SUITE_AES256GCM]) + bytes(12) + bytes(40))
+    vault.commit([{"t": "secret.flag", "secret": token.id, "info": junk, "info_epoch": 1}])
+    out = tmp_path / "all.zip"
+    export_pack(vault, DAY, LATER, out, now=clock.now())
+    files = members(out)
+
+    log = csv_rows(files["rotation-log.csv"])[1:]
+    expected = [
+        [csvsafe.cell(v) for v in log_record(e).values()]
+        for e in rotation_log(vault, since=DAY, until=LATER)
+    ]
+    assert log == expected
+    assert [r[2] for r in log if r[4] == "rotated"] == ["OpenAI main", "OpenAI main"]
+
+    names = {e.id: e.name for e in list_environments(vault)}
+    inventory = {(r[0], r[1]): (r[10], r[11]) for r in csv_rows(files["secret-inventory.csv"])[1:]}
+    assert inventory == {
+        (names[i.secret.env_id], csvsafe.cell(i.secret.name)): (
+            i.status.value,
+            i.flag.reason if i.flag else "",
+        )
+        for i in rotation_items(vault, clock.now())
+    }
+    assert inventory[("staging", "STAGING_TOKEN")] == ("rotation required", "other")

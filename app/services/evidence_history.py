@@ -1,0 +1,337 @@
+"""The pack's three large tables from one pass over the ledger: the audit events, the rotation
+log and the secret inventory.
+
+Each secret.add and secret.version event is decrypted once for all three: its metadata names
+the audit row, its version info gives the log's reason and the inventory's fingerprint. What
+still exists (and its current name, version and flag) comes from one cursor over versions and
+secrets in event order, merged with the ledger's, so nothing is kept per secret here. A key's
+inventory row is written at the event that created it, into its environment's part: the table
+lists the environments in order, each one's keys in the order added.
+
+A pass covers a range of events: it follows the ledger from the start (names as they were
+then), but writes rows only for the events in its range, so two processes can share an export.
+"""
+
+from __future__ import annotations
+
+import json
+import json.encoder
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache, partial
+from typing import Any
+
+from app.core import rotation
+from app.core.errors import IntegrityFailure
+from app.core.ledger import parse_header
+from app.core.model import AuditEntry, Environment
+from app.core.rotation import RotationStatus
+from app.services.audit_events import Describer
+from app.services.catalog import decode_body
+from app.services.evidence_spool import Spool
+from app.services.evidence_tables import utc
+from app.services.vault import Vault
+from app.storage import ledger
+
+_LOG_KINDS = {
+    "secret.add": "created",
+    "secret.version": "rotated",
+    "secret.flag": "flagged",
+    "secret.unflag": "unflagged",
+}
+_UPDATES = ("secret.update", "env.update")
+_POLICY = ("env.add", "env.policy")
+_REQUIRED = RotationStatus.REQUIRED.value
+_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False)
+# The C encoder built once: JSONEncoder.encode builds a new one per call, half the cost of a
+# small dict's text. (Not in the typing stubs, and absent without the C accelerator.)
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_details_c: Any = None
+if _make_encoder is not None:
+    _details_c = _make_encoder(
+        None, _DETAILS.default, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
+    )
+
+
+def _details_text(details: dict[str, object]) -> str:
+    """Details as JSON text, keys sorted, as the CSV holds them and the JSON Lines embed them."""
+    if _details_c is None:
+        return _DETAILS.encode(details)
+    return "".join(_details_c(details, 0))
+
+
+# Each version of each key that still exists, in event order, with what the log and the
+# inventory need of its key: environment, current metadata, version, times and open flag.
+_CURRENT = (
+    "SELECT v.event, s.id, s.env_id, s.meta_event, s.meta_epoch, s.version, s.created_at,"
+    " s.rotated_at, f.event, f.info_epoch FROM versions v JOIN secrets s ON s.id = v.secret_id"
+    " LEFT JOIN flags f ON f.secret_id = s.id WHERE v.event >= ? AND v.event < ?"
+    " ORDER BY v.event"
+)
+
+
+@dataclass
+class Outputs:
+    """Where the rows go: a spool per table, the inventory's per environment id."""
+
+    audit: Spool
+    log: Spool
+    inventory: dict[str, Spool]
+
+
+@dataclass
+class Found:
+    """What the small tables and the summary need from the pass; small, whatever the history."""
+
+    events: int = 0  # audit rows written
+    policy: list[AuditEntry] = field(default_factory=list)  # env.add and env.policy events
+    confirmed: dict[tuple[str, str], str] = field(default_factory=dict)  # totp.confirm times
+    step_ups: Counter[str] = field(default_factory=Counter)  # successful step-ups by month
+    counts: Counter[tuple[str, RotationStatus]] = field(default_factory=Counter)
+
+    def merge(self, other: Found) -> None:
+        """Add a later range's findings (ledger order is kept: `other` comes after)."""
+        self.events += other.events
+        self.policy += other.policy
+        self.confirmed.update(other.confirmed)
+        self.step_ups.update(other.step_ups)
+        self.counts.update(other.counts)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    now: datetime
+
+
+def history(
+    vault: Vault,
+    period: Period,
+    envs: list[Environment],
+    out: Outputs,
+    tick: Callable[[], None],
+    events: range,
+) -> Found:
+    """Write the rows of the events whose seq is in `events` (all of them: range(1, end))."""
+    return _Pass(vault, period, envs, out, tick).run(events)
+
+
+def _due(now: datetime, rotated: str, days: int) -> tuple[str, str, str]:
+    """(last rotated, next due, status unless flagged) as text."""
+    due = rotation.next_due(rotated, days)
+    return utc(rotated), due.isoformat()[:19] + "Z", rotation.status_of(due, now).value
+
+
+class _Pass:
+    def __init__(
+        self,
+        vault: Vault,
+        period: Period,
+        envs: list[Environment],
+        out: Outputs,
+        tick: Callable[[], None],
+    ) -> None:
+        self.vault = vault
+        self.d = Describer(vault)
+        self.out = out
+        self.tick = tick
+        self.envs = {e.id: e for e in envs}
+        self.first = period.start.isoformat()
+        self.last = period.end.isoformat()
+        self.by = dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
+        self.found = Found()
+        self.statuses: Counter[tuple[str, str]] = Counter()  # (env id, status text)
+        # Keys added or rotated in one commit share these (a function of `now`, not of self:
+        # a cache holding this object would keep it alive until the cycle collector ran).
+        self.due = lru_cache(maxsize=256)(partial(_due, period.now))
+
+    def run(self, events: range) -> Found:
+        conn = self.vault.conn
+        current = iter(conn.execute(_CURRENT, (events.start, events.stop)))
+        pending = next(current, None)
+        for row, bodies, seqs in ledger.commits(conn):
+            if seqs and seqs[0] >= events.stop:
+                break
+            header = parse_header(bytes(row.header))
+            ts = header.ts
+            shown = self.first <= ts[:10] <= self.last
+            actor = self.d.handle(header.author)
+            commit = (row.seq, utc(ts), actor, self.by.get(header.author, "?"), ts)
+            for body, seq in zip(bodies, seqs, strict=True):
+                if seq >= events.stop:
+                    break
+                event = decode_body(body)
+                if seq < events.start:  # before the range: names only
+                    self.d.track(seq, event)
+                    continue
+                kind = event["t"]
+                cur = None
+                if kind in ("secret.add", "secret.version"):
+                    while pending is not None and pending[0] < seq:
+                        pending = next(current, None)
+                    if pending is not None and pending[0] == seq:
+                        cur = pending
+                self._event(seq, event, kind, commit, shown, cur)
+                self.tick()
+            del bodies, seqs  # before the next commit's are read: one commit in memory, not two
+        for spool in (self.out.audit, self.out.log, *self.out.inventory.values()):
+            spool.flush()
+        for (env_id, status), n in self.statuses.items():
+            self.found.counts[(env_id, RotationStatus(status))] += n
+        return self.found
+
+    def _event(
+        self,
+        seq: int,
+        event: dict[str, Any],
+        kind: str,
+        commit: tuple[int, str, str, str, str],
+        shown: bool,
+        cur: tuple[Any, ...] | None,
+    ) -> None:
+        d = self.d
+        before = d.previous(event) if shown and kind in _UPDATES else None
+        d.track(seq, event)
+        if kind == "totp.confirm":
+            self.found.confirmed[(event["member"], event["enrollment"])] = commit[4]
+        elif kind == "totp.success":
+            self.found.step_ups[commit[4][:7]] += 1
+        elif kind == "secret.add" and cur is not None:
+            self._inventory(seq, event, cur)
+        if not shown:
+            return
+        act, env, secret, details = d.describe(seq, event, before)
+        self.out.audit.add(
+            (commit[0], commit[1], commit[2], act, env, secret, _details_text(details))
+        )
+        self.found.events += 1
+        if act in _POLICY:
+            self.found.policy.append(
+                AuditEntry(commit[0], commit[4], commit[2], act, env, secret, details)
+            )
+        if kind in _LOG_KINDS:
+            self._log(seq, event, kind, commit, cur)
+
+    def _meta(self, seq: int, event: dict[str, Any], cur: tuple[Any, ...]) -> dict[str, Any]:
+        """The key's current metadata: this event's, unless it changed later."""
+        sid, meta_event, meta_epoch = cur[1], cur[3], cur[4]
+        if meta_event == seq:
+            return self.d.event_meta(event)
+        return self.d.meta_at(sid, meta_event, meta_epoch)
+
+    def _log(
+        self,
+        seq: int,
+        event: dict[str, Any],
+        kind: str,
+        commit: tuple[int, str, str, str, str],
+        cur: tuple[Any, ...] | None,
+    ) -> None:
+        action = _LOG_KINDS[kind]
+        if kind in ("secret.add", "secret.version"):
+            if cur is None:
+                return  # the key was deleted since: its history stays in the audit events
+            env = self.envs[cur[2]]
+            meta = self._meta(seq, event, cur)
+            info = self.d.version_info(event)
+            reason, ticket, note = info["reason"], info.get("ticket", ""), ""
+            fingerprint = info["fingerprint"] if env.readable else ""
+            version = int(event["version"])
+        else:
+            found = self._flagged(seq, event)
+            if found is None:
+                return
+            env, meta, version = found
+            context = "secret-flag" if kind == "secret.flag" else "secret-unflag"
+            data = self.d.open(event["info"], event["info_epoch"], context, event["secret"])
+            reason, ticket, note = data.get("reason", ""), "", data.get("note", "")
+            fingerprint = ""
+        self.out.log.add(
+            (
+                commit[1],
+                env.name,
+                meta["name"],
+                meta["env_var"],
+                action,
+                version,
+                reason,
+                ticket,
+                note,
+                commit[3],
+                fingerprint,
+            )
+        )
+
+    def _flagged(
+        self, seq: int, event: dict[str, Any]
+    ) -> tuple[Environment, dict[str, Any], int] | None:
+        """A flag's or withdrawal's key, if it still exists: environment, current metadata and
+        the version it had then."""
+        sid = event["secret"]
+        row = self.vault.conn.execute(
+            "SELECT s.env_id, s.meta_event, s.meta_epoch, (SELECT coalesce(max(version), 0)"
+            " FROM versions WHERE secret_id = s.id AND event < ?) FROM secrets s WHERE s.id = ?",
+            (seq, sid),
+        ).fetchone()
+        if row is None:
+            return None
+        env_id, meta_event, meta_epoch, version = row
+        return self.envs[env_id], self.d.meta_at(sid, meta_event, meta_epoch), int(version)
+
+    def _inventory(self, seq: int, event: dict[str, Any], cur: tuple[Any, ...]) -> None:
+        """The row of a key that still exists, at the event that created it."""
+        _, sid, env_id, _, _, version, created, rotated, flag_event, flag_epoch = cur
+        env = self.envs[env_id]
+        meta = self._meta(seq, event, cur)
+        days = int(meta.get("rotation_days") or env.policy.rotation_days)
+        last, due, status = self.due(rotated, days)
+        reason = ""
+        if flag_event is not None:
+            reason = self._flag_reason(sid, flag_event, flag_epoch)
+            status = _REQUIRED
+        self.statuses[(env_id, status)] += 1
+        fingerprint = ""
+        if env.readable:
+            fingerprint = self._current_info(event, sid, version)["fingerprint"]
+        self.out.inventory[env_id].add(
+            (
+                env.name,
+                meta["name"],
+                meta["env_var"],
+                meta.get("provider", ""),
+                meta.get("owner", ""),
+                "; ".join(meta.get("tags", ())),
+                created[:19] + "Z",
+                last,
+                days,
+                due,
+                status,
+                reason,
+                fingerprint,
+            )
+        )
+
+    def _current_info(self, event: dict[str, Any], sid: str, version: int) -> dict[str, Any]:
+        if event["version"] == version:
+            return self.d.version_info(event)
+        row = self.vault.conn.execute(
+            "SELECT e.body, v.info_epoch FROM versions v JOIN events e ON e.seq = v.event"
+            " WHERE v.secret_id = ? AND v.version = ?",
+            (sid, version),
+        ).fetchone()
+        if row is None:
+            return {"fingerprint": ""}
+        info_blob = decode_body(bytes(row[0]))["info"]
+        return self.d.open(info_blob, row[1], "version-info", sid, version)
+
+    def _flag_reason(self, sid: str, flag_event: int, epoch: int) -> str:
+        """An open flag's reason; "other" where it cannot be read, as rotation.flags says."""
+        row = self.vault.conn.execute("SELECT body FROM events WHERE seq = ?", (flag_event,))
+        try:
+            body = decode_body(bytes(row.fetchone()[0]))
+            return str(self.d.open(body["info"], epoch, "secret-flag", sid)["reason"])
+        except (IntegrityFailure, KeyError, TypeError):
+            return "other"
