@@ -10,10 +10,9 @@ behind (the temporary files have no name). `verify_pack` (in evidence_verify) ne
 
 from __future__ import annotations
 
-import contextlib
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,12 +25,12 @@ from app.core.errors import Cancelled, InvalidInput
 from app.core.model import Environment
 from app.crypto.encoding import b64e
 from app.crypto.sign import public_pem
+from app.services import evidence_split, files
 from app.services import evidence_tables as tables
-from app.services import files
 from app.services.audit import HEADER as AUDIT_HEADER
 from app.services.audit import record_export
 from app.services.evidence_docs import readme, summary
-from app.services.evidence_history import Found, Outputs, Period, history
+from app.services.evidence_history import Found, Outputs, Period
 from app.services.evidence_spool import Spool, copy_member, csv_head
 from app.services.evidence_verify import PackReport, verify_pack
 from app.services.overview import overview
@@ -42,7 +41,6 @@ from app.storage import ledger
 __all__ = ["Cancelled", "ExportResult", "PackReport", "export_pack", "verify_pack"]
 
 Progress = Callable[[int, int], None]
-_EVERY = 256  # events between progress reports and cancel polls
 
 
 @dataclass(frozen=True)
@@ -62,12 +60,10 @@ class _Steps:
         self._progress = progress
         self._cancelled = cancelled
 
-    def advance(self) -> None:
-        self.done += 1
-        if self.done % _EVERY == 0:
-            if self._progress is not None:
-                self._progress(min(self.done, self.total), self.total)
-            self.check()
+    def at(self, done: int) -> None:
+        self.done = done
+        if self._progress is not None:
+            self._progress(min(done, self.total), self.total)
 
     def check(self) -> None:
         if self._cancelled is not None and self._cancelled():
@@ -127,21 +123,6 @@ class _PackWriter:
             self.digests[name] = layout.digest(data)
 
 
-@contextlib.contextmanager
-def _spools(folder: Path, envs: list[Environment]) -> Iterator[Outputs]:
-    """The large tables' temporary files; closed (and so gone) when the block ends."""
-    out = Outputs(
-        Spool(AUDIT_HEADER, folder, json_last=True),
-        Spool(LOG_HEADER, folder),
-        {e.id: Spool(tables.INVENTORY_HEADER, folder) for e in envs},
-    )
-    try:
-        yield out
-    finally:
-        for spool in (out.audit, out.log, *out.inventory.values()):
-            spool.close()
-
-
 def export_pack(
     vault: Vault,
     start: date,
@@ -164,10 +145,8 @@ def export_pack(
     envs = tables.environments(vault)
     period = Period(start, end, now)
     steps.check()
-    with _spools(out.parent, envs) as spools, files.replacing(out, force=force) as raw:
-        last = int(vault.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
-        found = history(vault, period, envs, spools, steps.advance, range(1, last + 1))
-        parts = [spools]
+    tables_pass = evidence_split.passes(vault, period, envs, out.parent, steps.at, steps.check)
+    with tables_pass as (parts, found), files.replacing(out, force=force) as raw:
         with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             pack = _PackWriter(zf, now, steps)
             _write_tables(pack, vault, envs, period, head.hash, parts, found)

@@ -1,0 +1,129 @@
+"""The export's pass shared with a forked child: the same pack, and no child left behind."""
+
+from __future__ import annotations
+
+import os
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from app.core import evidence as layout
+from app.core.clock import FixedClock
+from app.core.errors import Cancelled, IntegrityFailure
+from app.services import evidence_split
+from app.services.evidence import export_pack
+from app.services.vault import Vault
+from tests.services.evidence_world import busy
+
+DAY = date(2026, 11, 30)
+LATER = date(2026, 12, 10)
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking needs os.fork")
+
+
+@pytest.fixture
+def world(vault: Vault, clock: FixedClock) -> None:
+    busy(vault, clock)
+
+
+def data_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in layout.DATA_FILES}
+
+
+def no_children() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evidence_split, "MIN_EVENTS", 0)
+    monkeypatch.setattr(evidence_split, "can_fork", lambda: True)
+
+
+def test_two_processes_write_the_pack_one_writes(
+    vault: Vault, world, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The period's last day holds no export event, so both packs hold the same history.
+    export_pack(vault, DAY, DAY, tmp_path / "one.zip", now=clock.now())
+    forced(monkeypatch)
+    progress: list[tuple[int, int]] = []
+    export_pack(vault, DAY, DAY, tmp_path / "two.zip", now=clock.now(), progress=
+                lambda d, t: progress.append((d, t)))  # fmt: skip
+    assert data_files(tmp_path / "two.zip") == data_files(tmp_path / "one.zip")
+    assert progress[-1][0] == progress[-1][1]
+    assert no_children()
+
+
+def test_a_cancel_while_the_child_works_ends_it_and_leaves_nothing(
+    vault: Vault, world, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    forced(monkeypatch)
+    parent = os.getpid()
+    real = evidence_split.history
+
+    def slow_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            time.sleep(60)  # ended by the parent long before
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evidence_split, "history", slow_in_the_child)
+    polls: list[int] = []
+
+    def cancelled() -> bool:
+        polls.append(1)
+        return len(polls) > 2  # one before the pass, one while waiting, then cancel
+
+    before = sorted(tmp_path.iterdir())
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        export_pack(vault, DAY, LATER, tmp_path / "p.zip", now=clock.now(), cancelled=cancelled)
+    assert time.monotonic() - started < 30
+    assert no_children()
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_an_error_in_the_child_is_raised_in_the_parent(
+    vault: Vault, world, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    forced(monkeypatch)
+    parent = os.getpid()
+    real = evidence_split.history
+
+    def failing_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise IntegrityFailure("a sealed record failed to decrypt: the file was altered")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evidence_split, "history", failing_in_the_child)
+    with pytest.raises(IntegrityFailure, match="failed to decrypt"):
+        export_pack(vault, DAY, LATER, tmp_path / "p.zip", now=clock.now())
+    assert no_children()
+    assert not list(tmp_path.glob("*.zip"))
+
+
+def test_the_child_stops_when_its_parent_is_gone(monkeypatch: pytest.MonkeyPatch):
+    """Its pass checks the parent every few hundred events and exits once orphaned."""
+    exited: list[int] = []
+    monkeypatch.setattr(os, "getppid", lambda: 1)
+    monkeypatch.setattr(os, "_exit", lambda code: exited.append(code) or _stop())
+    advance = evidence_split._child_ticker(memoryview(bytearray(8)), parent=12345)
+    for _ in range(evidence_split._CHECK_EVERY - 1):
+        advance()
+    assert exited == []
+    with pytest.raises(_Stopped):
+        advance()
+    assert exited == [1]
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop() -> None:
+    raise _Stopped
