@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 import sys
@@ -24,7 +25,36 @@ Exit codes:
   6  locked out"""
 
 
+# Command groups are imported when used: `keyledger secret list` need not load the evidence
+# pack's code (each module imported up front cost a few ms of every invocation).
+_LAZY = {
+    "init": ("app.cli.init_cmd", "init"),
+    "env": ("app.cli.env_cmd", "env"),
+    "secret": ("app.cli.secret_cmd", "secret"),
+    "import": ("app.cli.secret_cmd", "import_"),
+    "run": ("app.cli.run_cmd", "run"),
+    "verify": ("app.cli.audit_cmd", "verify"),
+    "audit": ("app.cli.audit_cmd", "audit"),
+    "totp": ("app.cli.totp_cmd", "totp"),
+    "rotation": ("app.cli.rotation_cmd", "rotation"),
+    "evidence": ("app.cli.evidence_cmd", "evidence"),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY:
+            module, attr = _LAZY[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_LazyGroup,
     epilog=EXIT_CODES,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -72,40 +102,12 @@ def cli(
         sys.exit(run(vault))
 
 
-@click.command()
+@cli.command()
 def demo() -> None:
     """Create the demo team vault (if needed) and open it in the console."""
     from app.ui.app import run
 
     sys.exit(run(demo=True))
-
-
-def _register() -> None:
-    from app.cli import (
-        audit_cmd,
-        env_cmd,
-        evidence_cmd,
-        init_cmd,
-        rotation_cmd,
-        run_cmd,
-        secret_cmd,
-        totp_cmd,
-    )
-
-    cli.add_command(init_cmd.init)
-    cli.add_command(env_cmd.env)
-    cli.add_command(secret_cmd.secret)
-    cli.add_command(secret_cmd.import_)
-    cli.add_command(run_cmd.run)
-    cli.add_command(audit_cmd.verify)
-    cli.add_command(audit_cmd.audit)
-    cli.add_command(demo)
-    cli.add_command(totp_cmd.totp)
-    cli.add_command(rotation_cmd.rotation)
-    cli.add_command(evidence_cmd.evidence)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:
