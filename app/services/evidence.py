@@ -89,9 +89,9 @@ class _PackWriter:
         self.steps = steps
         self.digests: dict[str, str] = {}
 
-    def _info(self, name: str) -> zipfile.ZipInfo:
+    def _info(self, name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, self.stamp)
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info.compress_type = compress
         info.external_attr = 0o644 << 16
         return info
 
@@ -107,15 +107,17 @@ class _PackWriter:
         return len(found)
 
     def spooled(self, stem: str, header: tuple[str, ...], parts: list[Spool]) -> None:
-        """A large table from the spools that hold its rows, in order."""
+        """A large table from the spools that hold its rows, in order, stored uncompressed:
+        deflating 100k events' tables (125 MB of text to 7 MB) took a seventh of the export."""
         self.steps.check()
         for spool in parts:
             spool.flush()
         csv_name, jsonl_name = f"{stem}.csv", f"{stem}.jsonl"
         csvs, jsonls = [p.csv for p in parts], [p.jsonl for p in parts]
+        stored = zipfile.ZIP_STORED
         head = csv_head(header)
-        self.digests[csv_name] = copy_member(self.zf, self._info(csv_name), head, csvs)
-        self.digests[jsonl_name] = copy_member(self.zf, self._info(jsonl_name), b"", jsonls)
+        self.digests[csv_name] = copy_member(self.zf, self._info(csv_name, stored), head, csvs)
+        self.digests[jsonl_name] = copy_member(self.zf, self._info(jsonl_name, stored), b"", jsonls)
 
     def data(self, name: str, data: bytes, *, listed: bool = True) -> None:
         self.zf.writestr(self._info(name), data)

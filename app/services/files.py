@@ -55,14 +55,16 @@ def replacing(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
 
 
 def sha256_file(path: Path | IO[bytes]) -> str:
-    """SHA-256 (hex) of a file, read in blocks."""
+    """SHA-256 (hex) of a file, read into one buffer: the same memory for any size of file."""
     digest = hashlib.sha256()
+    buffer = bytearray(1 << 18)
+    view = memoryview(buffer)
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(open(path, "rb")) if isinstance(path, Path) else path
         if not isinstance(path, Path):
             stream.seek(0)
-        while block := stream.read(1 << 20):
-            digest.update(block)
+        while size := stream.readinto(buffer):  # type: ignore[attr-defined]
+            digest.update(view[:size])
     return digest.hexdigest()
 
 
