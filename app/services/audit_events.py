@@ -1,13 +1,15 @@
 """Each ledger event told in words: its action label, environment, secret and readable details.
 
 Names are resolved as they were when the event happened. Values, TOTP seeds, recovery codes
-and their hashes never appear. Memory grows with the number of secrets (one small tuple each,
-to name later events), never with the number of events: a secret's name is decrypted again
-from its latest metadata event when it is needed and not in the small cache.
+and their hashes never appear. Memory grows neither with the number of events nor with the
+number of secrets: where each secret's latest name is (a pointer to its event) is kept for the
+most recent secrets only (see `Pointers`), and a name is decrypted again from its event when it
+is needed and not in the small cache.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections import OrderedDict
 from typing import Any
 
@@ -23,7 +25,81 @@ LABELS = {
     "secret.version": "secret.rotate",
 }
 _CACHE = 2048
+_POINTERS = 16384  # ~3 MB of recent pointers
+_SPILL = 1024
 _META_FIELDS = ("name", "env_var", "provider", "owner", "tags", "notes", "rotation_days")
+
+
+Pointer = tuple[int, int, str]  # (seq of the event with the latest metadata, its epoch, env id)
+
+
+class Pointers:
+    """Each secret's pointer, for naming later events; the same memory for any number of keys.
+
+    The most recent are in memory. Older ones go to a private temporary database (SQLite
+    deletes it when closed, or at once where it can), except those marked final: the pointer of
+    a key that still exists and never changes again is the projection's own (secrets.meta_event),
+    where it is looked up instead. A spilled or final pointer comes back into memory when used.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, size: int | None = None) -> None:
+        self._conn = conn
+        self._size = size or _POINTERS
+        self._recent: OrderedDict[str, tuple[Pointer, bool]] = OrderedDict()
+        self._evicted: dict[str, Pointer | None] = {}  # None: final, drop any spilled one
+        self._spill: sqlite3.Connection | None = None
+
+    def set(self, secret_id: str, pointer: Pointer, *, final: bool = False) -> None:
+        self._evicted.pop(secret_id, None)  # superseded
+        recent = self._recent
+        recent[secret_id] = (pointer, final)
+        recent.move_to_end(secret_id)
+        if len(recent) > self._size:
+            old, (kept, was_final) = recent.popitem(last=False)
+            if not was_final:
+                self._evicted[old] = kept
+            elif self._spill is not None:
+                self._evicted[old] = None
+            if len(self._evicted) >= _SPILL:
+                self._settle()
+
+    def get(self, secret_id: str) -> Pointer | None:
+        found = self._recent.get(secret_id)
+        if found is not None:
+            self._recent.move_to_end(secret_id)
+            return found[0]
+        pointer = None
+        if secret_id in self._evicted:
+            pointer = self._evicted[secret_id]
+        elif self._spill is not None:
+            row = self._spill.execute(
+                "SELECT seq, epoch, env FROM pointers WHERE id = ?", (secret_id,)
+            ).fetchone()
+            pointer = (int(row[0]), int(row[1]), str(row[2])) if row else None
+        final = False
+        if pointer is None:
+            row = self._conn.execute(
+                "SELECT meta_event, meta_epoch, env_id FROM secrets WHERE id = ?", (secret_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            pointer, final = (int(row[0]), int(row[1]), str(row[2])), True
+        self.set(secret_id, pointer, final=final)
+        return pointer
+
+    def _settle(self) -> None:
+        if self._spill is None:
+            self._spill = sqlite3.connect("")  # "": a private temporary database
+            self._spill.execute("PRAGMA journal_mode=OFF")
+            self._spill.execute(
+                "CREATE TABLE pointers (id TEXT PRIMARY KEY, seq INTEGER, epoch INTEGER,"
+                " env TEXT) WITHOUT ROWID"
+            )
+        kept = [(k, *v) for k, v in self._evicted.items() if v is not None]
+        dropped = [(k,) for k, v in self._evicted.items() if v is None]
+        self._spill.executemany("INSERT OR REPLACE INTO pointers VALUES (?, ?, ?, ?)", kept)
+        self._spill.executemany("DELETE FROM pointers WHERE id = ?", dropped)
+        self._evicted.clear()
 
 
 class Describer:
@@ -37,7 +113,7 @@ class Describer:
         self.env_names: dict[str, str] = {}
         self.env_policy: dict[str, dict[str, Any]] = {}
         self._envs: dict[str, str] = {}  # one string object per environment id
-        self._secret: dict[str, tuple[int, int, str]] = {}  # id -> (meta seq, epoch, env id)
+        self._secret = Pointers(vault.conn)
         self._metas: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()  # (seq, meta)
         self._reader = CatalogReader(vault)
         self._readable: dict[str, bool] = {}
@@ -119,16 +195,24 @@ class Describer:
         return self._readable[env_id]
 
     # -- following the history (every event, also those a filter leaves out) -----------------
-    def track(self, seq: int, e: dict[str, Any]) -> None:
+    def track(self, seq: int, e: dict[str, Any], *, final: bool = False) -> None:
         """Remember what later events need: names of environments and where secrets' names are.
 
-        Cheap for secrets: only a pointer to the event that holds the sealed name.
+        Cheap for secrets: only a pointer to the event that holds the sealed name. `final`: the
+        caller knows this add or update holds the key's metadata for good (the projection's).
         """
         kind = e["t"]
         if kind in ("secret.add", "secret.update"):
             sid = e["secret"]
-            env = e["env"] if kind == "secret.add" else self._secret[sid][2]
-            self._secret[sid] = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
+            if kind == "secret.add":
+                env = e["env"]
+            else:
+                known = self._secret.get(sid)
+                if known is None:
+                    raise IntegrityFailure("an update of a secret that was never added")
+                env = known[2]
+            pointer = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
+            self._secret.set(sid, pointer, final=final)
         elif kind in ("env.add", "env.update"):
             meta = self.open(e["meta"], e["meta_epoch"], "env-meta", e["env"])
             self.env_names[e["env"]] = str(meta["name"])

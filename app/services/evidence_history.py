@@ -71,6 +71,8 @@ _CURRENT = (
     " ORDER BY v.event"
 )
 
+_FINAL = "SELECT meta_event FROM secrets WHERE meta_event < ? ORDER BY meta_event"
+
 
 @dataclass
 class Outputs:
@@ -152,6 +154,10 @@ class _Pass:
         conn = self.vault.conn
         current = iter(conn.execute(_CURRENT, (events.start, events.stop)))
         pending = next(current, None)
+        # Events that hold a key's metadata for good (secrets.meta_event): the names they point
+        # to need not be remembered, the projection has them.
+        finals = iter(conn.execute(_FINAL, (events.stop,)))
+        final = next(finals, (None,))[0]
         for row, bodies, seqs in ledger.commits(conn):
             if seqs and seqs[0] >= events.stop:
                 break
@@ -164,8 +170,10 @@ class _Pass:
                 if seq >= events.stop:
                     break
                 event = decode_body(body)
+                while final is not None and final < seq:
+                    final = next(finals, (None,))[0]
                 if seq < events.start:  # before the range: names only
-                    self.d.track(seq, event)
+                    self.d.track(seq, event, final=final == seq)
                     continue
                 kind = event["t"]
                 cur = None
@@ -174,7 +182,7 @@ class _Pass:
                         pending = next(current, None)
                     if pending is not None and pending[0] == seq:
                         cur = pending
-                self._event(seq, event, kind, commit, shown, cur)
+                self._event(seq, event, kind, commit, shown, cur, final == seq)
                 self.tick()
             del bodies, seqs  # before the next commit's are read: one commit in memory, not two
         for spool in (self.out.audit, self.out.log, *self.out.inventory.values()):
@@ -191,10 +199,11 @@ class _Pass:
         commit: tuple[int, str, str, str, str],
         shown: bool,
         cur: tuple[Any, ...] | None,
+        final: bool,
     ) -> None:
         d = self.d
         before = d.previous(event) if shown and kind in _UPDATES else None
-        d.track(seq, event)
+        d.track(seq, event, final=final)
         if kind == "totp.confirm":
             self.found.confirmed[(event["member"], event["enrollment"])] = commit[4]
         elif kind == "totp.success":
