@@ -8,8 +8,9 @@ secrets in event order, merged with the ledger's, so nothing is kept per secret 
 inventory row is written at the event that created it, into its environment's part: the table
 lists the environments in order, each one's keys in the order added.
 
-A pass covers a range of events: it follows the ledger from the start (names as they were
-then), but writes rows only for the events in its range, so two processes can share an export.
+A pass covers a range of events, so two processes can share an export: for names as they were
+then it follows the events before its range, skipping those that hold a key's metadata for good
+(the projection has those names), and writes rows only for the events in its range.
 """
 
 from __future__ import annotations
@@ -71,7 +72,13 @@ _CURRENT = (
     " ORDER BY v.event"
 )
 
-_FINAL = "SELECT meta_event FROM secrets WHERE meta_event < ? ORDER BY meta_event"
+_FINAL = (
+    "SELECT meta_event FROM secrets WHERE meta_event >= ? AND meta_event < ? ORDER BY meta_event"
+)
+_EARLIER = (
+    "SELECT seq, body FROM events WHERE seq < ?"
+    " AND seq NOT IN (SELECT meta_event FROM secrets WHERE meta_event < ?) ORDER BY seq"
+)
 
 
 @dataclass
@@ -152,13 +159,16 @@ class _Pass:
 
     def run(self, events: range) -> Found:
         conn = self.vault.conn
+        after = 0
+        if events.start > 1:
+            after = self._follow(events.start)
         current = iter(conn.execute(_CURRENT, (events.start, events.stop)))
         pending = next(current, None)
         # Events that hold a key's metadata for good (secrets.meta_event): the names they point
         # to need not be remembered, the projection has them.
-        finals = iter(conn.execute(_FINAL, (events.stop,)))
+        finals = iter(conn.execute(_FINAL, (events.start, events.stop)))
         final = next(finals, (None,))[0]
-        for row, bodies, seqs in ledger.commits(conn):
+        for row, bodies, seqs in ledger.commits(conn, after):
             if seqs and seqs[0] >= events.stop:
                 break
             header = parse_header(bytes(row.header))
@@ -169,12 +179,11 @@ class _Pass:
             for body, seq in zip(bodies, seqs, strict=True):
                 if seq >= events.stop:
                     break
+                if seq < events.start:  # followed already
+                    continue
                 event = decode_body(body)
                 while final is not None and final < seq:
                     final = next(finals, (None,))[0]
-                if seq < events.start:  # before the range: names only
-                    self.d.track(seq, event, final=final == seq)
-                    continue
                 kind = event["t"]
                 cur = None
                 if kind in ("secret.add", "secret.version"):
@@ -190,6 +199,16 @@ class _Pass:
         for (env_id, status), n in self.statuses.items():
             self.found.counts[(env_id, RotationStatus(status))] += n
         return self.found
+
+    def _follow(self, start: int) -> int:
+        """Track the events before `start` for the names they give later ones; those that hold
+        a key's metadata for good are skipped (a name they give is read from the projection).
+        Returns the commit to read on from: the one before `start`'s."""
+        for seq, body in self.vault.conn.execute(_EARLIER, (start, start)):
+            self.d.track(seq, decode_body(bytes(body)))
+        row = self.vault.conn.execute("SELECT commit_seq FROM events WHERE seq = ?", (start,))
+        found = row.fetchone()
+        return int(found[0]) - 1 if found else 0
 
     def _event(
         self,

@@ -2,8 +2,8 @@
 
 The pass is nearly all Python, so a second core helps only through a second process. Forked
 after unlocking, the child has the keys and everything read so far. It reads through a
-connection of its own (`Vault.reader`: a connection must not cross a fork), follows the ledger
-from the start and writes the rows of the later events into spools the parent made before
+connection of its own (`Vault.reader`: a connection must not cross a fork), follows the earlier
+events for their names and writes the rows of the later events into spools the parent made before
 forking (temporary files with no name: nothing is left behind, whoever dies). It sends back
 only what the small tables and the summary need, then exits without running any of the
 parent's clean-up. The parent writes the earlier events meanwhile; both parts go into the zip
@@ -42,9 +42,9 @@ from app.services.rotation_export import LOG_HEADER
 from app.services.vault import Vault
 
 MIN_EVENTS = 20_000  # below this one process is as fast
-# The child also reads the earlier events (decoding them, without decrypting or writing: a
-# twelfth of the work of an event written), so the parent takes a little more than half.
-PARENT_SHARE = 0.53
+# The child also follows the earlier events, but reads only those that do not hold a key's
+# final name (few): the two halves cost about the same.
+PARENT_SHARE = 0.5
 _CHECK_EVERY = 256
 _WAIT_S = 0.05
 

@@ -15,6 +15,7 @@ from app.core.clock import FixedClock
 from app.core.errors import Cancelled, IntegrityFailure
 from app.services import evidence_split
 from app.services.evidence import export_pack
+from app.services.secrets import rotate_secret, update_secret
 from app.services.vault import Vault
 from tests.services.evidence_world import busy
 
@@ -49,13 +50,18 @@ def forced(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_two_processes_write_the_pack_one_writes(
     vault: Vault, world, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    # The period's last day holds no export event, so both packs hold the same history.
-    export_pack(vault, DAY, DAY, tmp_path / "one.zip", now=clock.now())
+    # A key added early (before the child's range) is rotated and renamed late: the child
+    # names the rotation as the key was called then, and the log and inventory by its new name.
+    rotate_secret(vault, "prod", "OpenAI prod", "sk-proj-" + "S" * 40, "scheduled")
+    update_secret(vault, "prod", "OpenAI prod", new_name="OpenAI main")
+    clock.advance(days=1)  # the exports' own events fall after the period
+    export_pack(vault, DAY, LATER, tmp_path / "one.zip", now=clock.now())
     forced(monkeypatch)
     progress: list[tuple[int, int]] = []
-    export_pack(vault, DAY, DAY, tmp_path / "two.zip", now=clock.now(), progress=
+    export_pack(vault, DAY, LATER, tmp_path / "two.zip", now=clock.now(), progress=
                 lambda d, t: progress.append((d, t)))  # fmt: skip
     assert data_files(tmp_path / "two.zip") == data_files(tmp_path / "one.zip")
+    assert b"OpenAI main" in data_files(tmp_path / "two.zip")["rotation-log.csv"]
     assert progress[-1][0] == progress[-1][1]
     assert no_children()
 
