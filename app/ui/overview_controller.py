@@ -6,6 +6,7 @@ GUI thread; a result that arrives after a lock or after a newer request is dropp
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QEvent, QObject, Signal, Slot
@@ -13,6 +14,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.clock import local_zone
 from app.core.errors import KeyLedgerError
+from app.core.model import Secret
+from app.core.rotation import Flag, items
 from app.services.overview import Overview, overview
 from app.services.settings import Settings
 from app.services.vault import Vault
@@ -65,8 +68,10 @@ class OverviewController(QObject):
         now = self.console.session.clock.now()
         tz = local_zone()
         due_soon = self.settings.get("due_soon_days")
+        # The keys the console already decrypted, with their flags: no second decryption.
+        secrets, flags = self.console.all_secrets, self.console.flags
         job = self.job = run_in_background(
-            lambda: _figures(vault, now, due_soon),
+            lambda: _figures(vault, now, due_soon, secrets, flags),
             lambda ov: self._on_done(job, ov, now, tz),
             lambda exc: self._on_failed(job, exc),
             self,
@@ -107,7 +112,14 @@ class OverviewController(QObject):
         self.refresh()
 
 
-def _figures(vault: Vault, now: datetime, due_soon: int) -> Overview:
+def _figures(
+    vault: Vault,
+    now: datetime,
+    due_soon: int,
+    secrets: list[Secret],
+    flags: dict[str, Flag],
+) -> Overview:
     """On a worker: over a connection of its own (the GUI thread may commit meanwhile)."""
+    counts = Counter((i.secret.env_id, i.status) for i in items(secrets, flags, now, due_soon))
     with vault.reading() as reader:
-        return overview(reader, now, due_soon)
+        return overview(reader, now, due_soon, counts=counts)

@@ -70,6 +70,7 @@ def test_the_figures_of_a_team_vault(qtbot, window, page, team_vault, clock):
     path, key = team_vault
     unlock(qtbot, window, path, key)
     flag_secret(window.session.vault, "dev", "Groq dev", "exposure", "pasted in a ticket")
+    window.controller.load()  # as after every change made in the console
     clock.advance(days=110)  # prod (90 d) overdue, staging (120 d) due soon, dev (180 d) ok
     view, controller = page
     show(qtbot, view, controller)
