@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any, NamedTuple
 
@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 
 from app.core.model import AuditEntry
 from app.ui.models.audit_details import details_text, details_tip
+from app.ui.models.relayout import reorder
 
 _Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -226,18 +227,14 @@ class AuditModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(AuditColumn):
             column = -1  # QHeaderView's "no sort": newest first
-        self.layoutAboutToBeChanged.emit()
-        persistent = self.persistentIndexList()
-        kept = [(self._shown[i.row()], i.column()) for i in persistent]
-        self._sort_column, self._sort_order = column, order
-        self._sorted = self._in_sort_order(self._base)
-        self._shown = self._matching(self._sorted)
-        if persistent:
-            where = {id(row): n for n, row in enumerate(self._shown)}
-            self.changePersistentIndexList(
-                persistent, [self.index(where[id(row)], col) for row, col in kept]
-            )
-        self.layoutChanged.emit()
+
+        def resort() -> Sequence[object]:
+            self._sort_column, self._sort_order = column, order
+            self._sorted = self._in_sort_order(self._base)
+            self._shown = self._matching(self._sorted)
+            return self._shown
+
+        reorder(self, self._shown, resort)
 
     # --- internals --------------------------------------------------------------------------
 

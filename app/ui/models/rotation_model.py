@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 )
 
 from app.core.rotation import BY_SEVERITY, RotationItem, RotationStatus
+from app.ui.models.relayout import reorder
 from app.ui.models.secrets_model import DUE_SOON_COLOUR, OVERDUE_COLOUR, provider_name
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -261,18 +262,14 @@ class RotationModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(RotationColumn):
             column = -1  # QHeaderView's "no sort": back to the given order
-        self.layoutAboutToBeChanged.emit()
-        persistent = self.persistentIndexList()
-        kept = [(self._shown[i.row()], i.column()) for i in persistent]
-        self._sort_column, self._sort_order = column, order
-        self._sorted = self._in_sort_order(self._base)
-        self._shown = self._matching(self._sorted)
-        if persistent:
-            where = {id(row): n for n, row in enumerate(self._shown)}
-            self.changePersistentIndexList(
-                persistent, [self.index(where[id(row)], col) for row, col in kept]
-            )
-        self.layoutChanged.emit()
+
+        def resort() -> Sequence[object]:
+            self._sort_column, self._sort_order = column, order
+            self._sorted = self._in_sort_order(self._base)
+            self._shown = self._matching(self._sorted)
+            return self._shown
+
+        reorder(self, self._shown, resort)
 
     # --- internals --------------------------------------------------------------------------
 

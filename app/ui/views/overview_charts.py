@@ -72,7 +72,7 @@ class Chart(QWidget):
         super().changeEvent(event)
 
     def _layout(self) -> None:
-        raise NotImplementedError
+        """Work out the geometry for the current size and data (each chart has its own)."""
 
     def _paint_empty(self, painter: QPainter) -> None:
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
