@@ -83,7 +83,8 @@ By hand, in the unzipped folder:
 What the signature proves: the files are exactly those the holder of the signer's key
 exported. It does not prove by itself that the signer belongs to this team: anyone can make a
 self-consistent pack with a member list of their own. Step 4 (or verifying with --vault against
-the team's vault file) is what ties the pack to the team's ledger.
+the team's vault file) ties the pack to the team's ledger: its head and its signer. It does not
+compare each row with the ledger's events: a team member could edit a table and sign it.
 """
 
 
