@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
+from app.core import team_rules
 from app.core.errors import IntegrityFailure
 from app.crypto.encoding import b64d, canonical, parse_canonical, sha256_hex
 from app.crypto.errors import SignatureError
@@ -30,16 +31,10 @@ ROLES = ("owner", "admin", "member", "auditor")
 _MIN_SEALED = 1 + 12 + 16  # suite byte, nonce, GCM tag: the shortest ciphertext there is
 
 _ADMIN_EVENTS = frozenset({"member.add", "key.wrap", "env.add", "env.update"})
-_SECRET_EVENTS = frozenset(
-    {
-        "secret.add",
-        "secret.update",
-        "secret.version",
-        "secret.delete",
-        "secret.flag",
-        "secret.unflag",
-    }
-)
+# Changing a secret needs a write grant on its environment (valid at the commit's time);
+# flagging one needs only its key.
+_WRITE_EVENTS = frozenset({"secret.add", "secret.update", "secret.version", "secret.delete"})
+_SECRET_EVENTS = _WRITE_EVENTS | {"secret.flag", "secret.unflag"}
 # A member's own step-up record: only that member may write it (an admin may reset it).
 _SELF_EVENTS = frozenset(
     {
@@ -51,7 +46,15 @@ _SELF_EVENTS = frozenset(
         "totp.recovery",
     }
 )
-KNOWN_EVENTS = _ADMIN_EVENTS | _SECRET_EVENTS | _SELF_EVENTS | {"vault.init", "audit", "totp.reset"}
+KNOWN_EVENTS = (
+    _ADMIN_EVENTS
+    | _SECRET_EVENTS
+    | _SELF_EVENTS
+    | team_rules.TEAM_EVENTS
+    | team_rules.SELF_TEAM_EVENTS
+    | {"vault.init", "audit", "totp.reset"}
+)
+Grants = dict[str, dict[str, tuple[str, str | None]]]  # member -> env -> (access, until)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ class LedgerState:
     members: dict[str, MemberRights] = field(default_factory=dict)
     access: dict[str, set[str]] = field(default_factory=dict)  # member -> scopes wrapped to them
     secret_env: dict[str, str] = field(default_factory=dict)
+    grants: Grants = field(default_factory=dict)
+    epochs: dict[str, int] = field(default_factory=dict)  # 'vault' or env id -> current epoch
+    invites: dict[str, team_rules.Invite] = field(default_factory=dict)
+    requests: dict[str, team_rules.Request] = field(default_factory=dict)
 
 
 def _fail(seq: int, what: str) -> IntegrityFailure:
@@ -152,12 +159,13 @@ def check_commit(
         _check_genesis(state, seq, header, events)
     author = state.members.get(header.author)
     if author is None or author.status != "active":
-        raise _fail(seq, "signed by someone who is not an active member")
-    try:
-        verify_signature(author.sign_pub, sig, signing_message(commit_hash))
-    except SignatureError:
-        raise _fail(seq, "signature does not verify") from None
-    _check_events(state, seq, header.author, author.role, events)
+        _check_join(state, seq, commit_hash, header, sig, events)
+    else:
+        try:
+            verify_signature(author.sign_pub, sig, signing_message(commit_hash))
+        except SignatureError:
+            raise _fail(seq, "signature does not verify") from None
+        _check_events(state, seq, header, author.role, events)
     state.head = commit_hash
     state.count += 1
     return header, events
@@ -173,24 +181,63 @@ def decode_event(body: bytes) -> Any:
     return value if end == len(text) else _decode_json(text)
 
 
+def _check_join(
+    state: LedgerState,
+    seq: int,
+    commit_hash: str,
+    header: Header,
+    sig: bytes,
+    events: list[dict[str, Any]],
+) -> None:
+    """A commit by someone who is not a member can only be their own join."""
+    try:
+        team_rules.check_join(state, header.author, header.ts, events)
+        sign_pub = b64d(events[0]["sign_pub"])
+        verify_signature(sign_pub, sig, signing_message(commit_hash))
+    except team_rules.RuleBroken as exc:
+        raise _fail(seq, str(exc)) from None
+    except (SignatureError, ValueError, KeyError, TypeError):
+        raise _fail(seq, "a join's signature does not verify") from None
+    join = events[0]
+    state.members[header.author] = MemberRights(join["role"], "pending", sign_pub)
+    state.invites[join["invite"]].open = False
+
+
+def _writable(state: LedgerState, author: str, ts: str) -> set[str]:
+    """Environments whose write grant the author holds at time `ts`."""
+    held = state.grants.get(author, {})
+    keys = state.access.get(author, set())
+    return {
+        env
+        for env, (access, until) in held.items()
+        if access == "write" and env in keys and (until is None or ts <= until)
+    }
+
+
 def _check_events(
-    state: LedgerState, seq: int, author: str, role: str, events: list[dict[str, Any]]
+    state: LedgerState, seq: int, header: Header, role: str, events: list[dict[str, Any]]
 ) -> None:
     """_check_event for each event, with the common secret.add that passes every rule inlined."""
     secret_env = state.secret_env
-    writer = role in WRITER_ROLES
+    author = header.author
+    writes = _writable(state, author, header.ts) if role in WRITER_ROLES else set()
+    fresh: set[str] = set()  # environments created in this commit
     for event in events:
-        if writer and event["t"] == "secret.add":
+        kind = event["t"]
+        if kind == "secret.add":
             env, secret = event.get("env"), event.get("secret")
             if (
                 type(env) is str
                 and type(secret) is str
-                and env in state.access.get(author, ())
+                and env in writes
                 and secret not in secret_env
+                and type(event.get("value_ref", "")) is str
             ):
                 secret_env[secret] = env
                 continue
-        _check_event(state, seq, author, role, event)  # the rules in full, and their messages
+        _check_event(state, seq, header, role, event, fresh)  # the rules in full
+        if kind in ("key.wrap", "access.grant", "access.revoke", "member.remove"):
+            writes = _writable(state, author, header.ts) if role in WRITER_ROLES else set()
 
 
 def _check_genesis(
@@ -204,10 +251,14 @@ def _check_genesis(
     if owner.get("member") != header.author or owner.get("role") != "owner":
         raise _fail(seq, "the first commit must be signed by the vault's owner")
     state.members[header.author] = MemberRights("owner", "active", b64d(owner["sign_pub"]))
+    state.epochs["vault"] = 1
 
 
-def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[str, Any]) -> None:
+def _check_event(
+    state: LedgerState, seq: int, header: Header, role: str, e: dict[str, Any], fresh: set[str]
+) -> None:
     kind = e["t"]
+    author = header.author
     try:
         if kind not in KNOWN_EVENTS:
             raise _fail(seq, f"unknown event type (written by a newer KeyLedger?): {kind[:40]}")
@@ -217,15 +268,21 @@ def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[s
             return
         if (kind in _ADMIN_EVENTS or kind == "totp.reset") and role not in ADMIN_ROLES:
             raise _fail(seq, f"{kind} by a member without the admin role")
-        if kind == "member.add":
+        if kind in team_rules.TEAM_EVENTS or kind in team_rules.SELF_TEAM_EVENTS:
+            team_rules.check_team_event(state, author, role, header.ts, e)
+        elif kind == "member.add":
+            if state.head is not None:  # members join by invite from the second commit on
+                raise _fail(seq, "a member added without an invite")
             if e["role"] not in ROLES:
                 raise _fail(seq, "unknown role")
-            if e["member"] in state.members and state.head is not None:
-                raise _fail(seq, "member added twice")
             state.members[e["member"]] = MemberRights(e["role"], "active", b64d(e["sign_pub"]))
+        elif kind == "env.add":
+            if e["env"] in state.epochs or e["epoch"] != 1:
+                raise _fail(seq, "an environment added twice")
+            state.epochs[e["env"]] = 1
+            fresh.add(e["env"])
         elif kind == "key.wrap":
-            if e["member"] not in state.members:
-                raise _fail(seq, "key wrapped to a non-member")
+            team_rules.check_wrap(state, e, fresh)
             state.access.setdefault(e["member"], set()).add(e["scope"])
         elif kind in _SELF_EVENTS:
             if e["member"] != author:
@@ -238,6 +295,10 @@ def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[s
                 raise _fail(seq, f"{kind} of an unknown secret")
             if env not in state.access.get(author, set()):
                 raise _fail(seq, f"{kind} in an environment the author has no key for")
+            if kind in _WRITE_EVENTS and env not in _writable(state, author, header.ts):
+                raise _fail(seq, f"{kind} without a current write grant on its environment")
+            if kind in ("secret.add", "secret.version") and "value_ref" in e:
+                team_rules.check_ref(e["value_ref"])
             if kind == "secret.add":
                 if e["secret"] in state.secret_env:
                     raise _fail(seq, "secret added twice")
@@ -249,5 +310,7 @@ def _check_event(state: LedgerState, seq: int, author: str, role: str, e: dict[s
                 type(e["info_epoch"]) is not int or len(b64d(e["info"])) < _MIN_SEALED
             ):
                 raise ValueError(kind)
+    except team_rules.RuleBroken as exc:
+        raise _fail(seq, str(exc)) from None
     except (KeyError, TypeError, ValueError):
         raise _fail(seq, f"a {kind[:40]} event is malformed") from None

@@ -6,6 +6,7 @@ their environment's key, bound to (vault, environment, epoch, secret, version).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from base64 import urlsafe_b64decode
@@ -23,7 +24,7 @@ from app.core.errors import (
 )
 from app.core.model import Environment, Secret, SecretMeta, Version
 from app.crypto import aead
-from app.crypto.encoding import b64d, b64e
+from app.crypto.encoding import b64d
 from app.crypto.errors import DecryptError
 from app.services.environments import find_environment, list_environments
 from app.services.vault import Vault, new_id
@@ -215,6 +216,10 @@ def build_meta(
     )
 
 
+def value_context(vault_id: str, env_id: str, epoch: int, secret_id: str, version: int) -> bytes:
+    return aead.context(vault_id, "value", env_id, epoch, secret_id, version)
+
+
 def _version_events(
     vault: Vault,
     env: Environment,
@@ -223,28 +228,33 @@ def _version_events(
     value: str,
     reason: str,
     ticket: str,
+    blobs: dict[str, bytes],
 ) -> dict[str, Any]:
+    """A version's event fields; its value's ciphertext goes into `blobs` under its SHA-256."""
     value_blob = vault.sealer(env.id, env.epoch).seal(
-        value.encode("utf-8"),
-        aead.context(vault.vault_id, "value", env.id, env.epoch, secret_id, version),
+        value.encode("utf-8"), value_context(vault.vault_id, env.id, env.epoch, secret_id, version)
     )
+    ref = hashlib.sha256(value_blob).hexdigest()
+    blobs[ref] = value_blob
     info = {"reason": reason, "ticket": ticket, "fingerprint": providers.fingerprint(value)}
     info_blob, info_epoch = vault.seal_catalog(info, "version-info", secret_id, version)
     return {
         "secret": secret_id,
         "version": version,
         "epoch": env.epoch,
-        "value": b64e(value_blob),
+        "value_ref": ref,
         "info": info_blob,
         "info_epoch": info_epoch,
     }
 
 
-def _add_event(vault: Vault, env: Environment, meta: SecretMeta, value: str) -> dict[str, Any]:
+def _add_event(
+    vault: Vault, env: Environment, meta: SecretMeta, value: str, blobs: dict[str, bytes]
+) -> dict[str, Any]:
     secret_id = new_id()
     meta_blob, meta_epoch = vault.seal_catalog(_meta_dict(meta), "secret-meta", secret_id)
     event = {"t": "secret.add", "env": env.id, "meta": meta_blob, "meta_epoch": meta_epoch}
-    event.update(_version_events(vault, env, secret_id, 1, value, "created", ""))
+    event.update(_version_events(vault, env, secret_id, 1, value, "created", "", blobs))
     return event
 
 
@@ -262,8 +272,9 @@ def add_secret(vault: Vault, env_name: str, name: str, value: str, **fields: Any
     env = writable(vault, env_name)
     meta = build_meta(name, check_value(value), **fields)
     _check_unique(vault, env, meta, None)
-    event = _add_event(vault, env, meta, value)
-    vault.commit([event])
+    blobs: dict[str, bytes] = {}
+    event = _add_event(vault, env, meta, value, blobs)
+    vault.commit([event], blobs)
     return _secret_by_id(vault, event["secret"])
 
 
@@ -316,9 +327,12 @@ def rotate_secret(
         raise InvalidInput(f"the ticket is limited to {MAX_TICKET} characters")
     if value == reveal(vault, env_name, name, channel=None):
         raise InvalidInput("the new value is the same as the current one")
+    blobs: dict[str, bytes] = {}
     event = {"t": "secret.version"}
-    event.update(_version_events(vault, env, secret.id, secret.version + 1, value, reason, ticket))
-    vault.commit([event])
+    event.update(
+        _version_events(vault, env, secret.id, secret.version + 1, value, reason, ticket, blobs)
+    )
+    vault.commit([event], blobs)
     return find_secret(vault, env.name, name)
 
 
@@ -328,20 +342,27 @@ def delete_secret(vault: Vault, env_name: str, name: str) -> None:
     vault.commit([{"t": "secret.delete", "secret": secret.id}])
 
 
+# A version's ciphertext: in `blobs` by its hash, or inline in its event (files before v4).
+_SELECT_VALUE = (
+    "SELECT v.epoch, v.value_ref, b.data, CASE WHEN v.value_ref IS NULL THEN"
+    " json_extract(e.body, '$.value') END FROM versions v"
+    " LEFT JOIN blobs b ON b.hash = v.value_ref LEFT JOIN events e ON e.seq = v.event"
+    " WHERE v.secret_id = ? AND v.version = ?"
+)
+
+
 def _decrypt_value(vault: Vault, secret: Secret, version: int) -> str:
-    row = vault.conn.execute(
-        "SELECT v.epoch, json_extract(e.body, '$.value') FROM versions v"
-        " LEFT JOIN events e ON e.seq = v.event WHERE v.secret_id = ? AND v.version = ?",
-        (secret.id, version),
-    ).fetchone()
+    row = vault.conn.execute(_SELECT_VALUE, (secret.id, version)).fetchone()
     if row is None:
         raise NotFound(f"{secret.name!r} has no version {version}")
-    epoch, blob = row[0], blob_of(row[1])
+    epoch, ref, stored, inline = row
+    if ref is not None and stored is None:
+        raise IntegrityFailure(f"the value of {secret.name!r} is missing from the file")
+    blob = bytes(stored) if ref is not None else blob_of(inline)
     sealer = vault.sealer(secret.env_id, epoch)
     try:
         plain = sealer.open(
-            bytes(blob),
-            aead.context(vault.vault_id, "value", secret.env_id, epoch, secret.id, version),
+            blob, value_context(vault.vault_id, secret.env_id, epoch, secret.id, version)
         )
     except DecryptError:
         raise IntegrityFailure(
@@ -417,6 +438,7 @@ def import_dotenv(
     existing = {s.meta.env_var: s for s in list_secrets(vault, env.name)}
     names_taken = {s.name for s in existing.values()}
     events: list[dict[str, Any]] = []
+    blobs: dict[str, bytes] = {}
     counts = {"added": 0, "updated": 0, "skipped": 0}
     for key, value in pairs:
         current = existing.get(key)
@@ -442,18 +464,19 @@ def import_dotenv(
                     check_value(value),
                     "update",
                     "import",
+                    blobs,
                 )
             )
             events.append(event)
             counts["updated"] += 1
             continue
         meta = build_meta(key, check_value(value), env_var=key)
-        events.append(_add_event(vault, env, meta, value))
+        events.append(_add_event(vault, env, meta, value, blobs))
         names_taken.add(key)
         counts["added"] += 1
     if events:
         events.append(audit_event(vault, "import", env=env.id, **counts))
-        vault.commit(events)
+        vault.commit(events, blobs)
     return counts
 
 

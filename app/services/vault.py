@@ -10,7 +10,7 @@ import contextlib
 import copy
 import secrets as _random
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +66,11 @@ def muk_info(vault_id: str, member_id: str) -> bytes:
 
 def wrap_info(vault_id: str, member_id: str, scope: str, epoch: int) -> bytes:
     return aead.context(vault_id, "wrap", member_id, scope, epoch)
+
+
+def chain_info(vault_id: str, scope: str, epoch: int) -> bytes:
+    """Context of a retired epoch's key sealed under the key of the epoch after it."""
+    return aead.context(vault_id, "chain", scope, epoch, epoch + 1)
 
 
 @dataclass(frozen=True)
@@ -281,16 +286,47 @@ class Vault:
         cached = self._sealers.get((scope, epoch))
         if cached is not None:
             return cached
+        sealer = aead.Sealer(self._key_bytes(keys, scope, epoch))
+        self._sealers[(scope, epoch)] = sealer
+        return sealer
+
+    def scope_key(self, scope: str, epoch: int, *, gated: bool = True) -> bytes:
+        """A scope's raw key, to wrap it to another member (a grant, an approval).
+
+        `gated=False` passes the step-up gate: only for re-keying after a revocation, which
+        takes access away and shows nothing to anyone.
+        """
+        keys = self._keys
+        if keys is None or self.locked:
+            raise NotPermitted("the vault is locked")
+        if gated and scope in self._gated and not self.step_up_remaining(scope):
+            raise StepUpRequired(scope, "this environment needs a TOTP code first")
+        return self._key_bytes(keys, scope, epoch)
+
+    def _key_bytes(self, keys: MemberKeys, scope: str, epoch: int) -> bytes:
+        """The key wrapped to this member at that epoch, else opened from the next epoch's key
+        (a retired epoch's key is chained under its successor's)."""
         row = self.conn.execute(
             "SELECT suite, blob FROM wraps WHERE member_id = ? AND scope = ? AND epoch = ?",
             (self.member.id, scope, epoch),
         ).fetchone()
         if row is None:
-            raise NotPermitted("you have no key for this environment")
+            chained = self.conn.execute(
+                "SELECT under, blob FROM chains WHERE scope = ? AND epoch = ?", (scope, epoch)
+            ).fetchone()
+            if chained is None:
+                raise NotPermitted("you have no key for this environment")
+            newer = aead.Sealer(self._key_bytes(keys, scope, int(chained[0])))
+            try:
+                return newer.open(bytes(chained[1]), chain_info(self.vault_id, scope, epoch))
+            except DecryptError:
+                raise IntegrityFailure(
+                    "a retired key failed to open: the file was altered"
+                ) from None
         if row[0] != keys.kem_suite:
             raise IntegrityFailure("a key was wrapped with a suite that does not match yours")
         try:
-            key = wrap.unwrap(
+            return wrap.unwrap(
                 row[0],
                 keys.kem_private,
                 bytes(row[1]),
@@ -298,11 +334,9 @@ class Vault:
             )
         except DecryptError:
             raise IntegrityFailure("a wrapped key failed to open: the file was altered") from None
-        sealer = aead.Sealer(key)
-        self._sealers[(scope, epoch)] = sealer
-        return sealer
 
     def can_read(self, scope: str) -> bool:
+        """Whether this member holds the scope's key (wraps of revoked access are gone)."""
         row = self.conn.execute(
             "SELECT 1 FROM wraps WHERE member_id = ? AND scope = ? LIMIT 1", (self.member.id, scope)
         ).fetchone()
@@ -348,45 +382,31 @@ class Vault:
         if self._notes:
             self.commit([])
 
-    def commit(self, events: list[dict[str, Any]]) -> str:
-        """Sign and append one commit, update the projection, publish. Returns the hash."""
+    def commit(self, events: list[dict[str, Any]], blobs: dict[str, bytes] | None = None) -> str:
+        """Sign and append one commit, update the projection, publish. Returns the hash.
+
+        `blobs`: value ciphertexts by the SHA-256 their events name, stored beside the ledger.
+        """
         if self._signer is None:
             raise NotPermitted("the vault is locked")
         events = [*self._notes, *events]
-        bodies = [canonical(e) for e in events]
-        with file_lock(sync.lock_path(self.vault_id)):
-            pub = sync.open_shared(self.published)
-            try:
-                sync.catch_up(self.conn, pub, self.published)
-            finally:
-                pub.close()
-            with immediate(self.conn):
-                head = ledger.head(self.conn)
-                if head is None:
-                    raise IntegrityFailure("the working copy has an empty ledger")
-                ts = iso(self.clock.now())
-                header = build_header(self.vault_id, [head.hash], self.member.id, ts, bodies)
-                commit_hash = sha256_hex(header)
-                row = CommitRow(
-                    head.seq + 1,
-                    commit_hash,
-                    header,
-                    self._signer.sign(signing_message(commit_hash)),
-                )
-                seqs = ledger.append(self.conn, row, bodies)
-                projection.apply_all(self.conn, events, seqs, author=self.member.id, ts=ts)
-            self._notes.clear()  # in the ledger now, whatever happens to the publish
-            sync.save_pin(self.conn, self.vault_id)
-            self._load_gates()
-            try:
-                sync.publish_working_copy(self.conn, self.published, self.fault)
-            except (OSError, sqlite3.Error) as exc:
-                reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
-                raise PublishFailed(
-                    f"saved on this laptop, but writing {self.published.name} failed"
-                    f" ({reason}); it is published the next time the vault opens"
-                ) from None
+        commit_hash = append_commit(
+            self.conn,
+            self.published,
+            self.vault_id,
+            self.member.id,
+            self._signer,
+            iso(self.clock.now()),
+            events,
+            blobs or {},
+            self.fault,
+            after=self._committed,
+        )
         return commit_hash
+
+    def _committed(self) -> None:
+        self._notes.clear()  # in the ledger now, whatever happens to the publish
+        self._load_gates()
 
     @property
     def sign_public(self) -> bytes:
@@ -412,12 +432,75 @@ class Vault:
             raise NotPermitted("only an owner or admin can do that")
 
 
+def append_commit(
+    conn: sqlite3.Connection,
+    published: Path,
+    vault_id: str,
+    author: str,
+    signer: Signer,
+    ts: str,
+    events: list[dict[str, Any]],
+    blobs: dict[str, bytes],
+    fault: FaultHook | None = None,
+    after: Callable[[], None] | None = None,
+) -> str:
+    """Catch up with the shared file, append one signed commit with its projection rows and
+    value blobs in one transaction, pin the head, publish. `after` runs once it is appended."""
+    bodies = [canonical(e) for e in events]
+    with file_lock(sync.lock_path(vault_id)):
+        pub = sync.open_shared(published)
+        try:
+            sync.catch_up(conn, pub, published)
+        finally:
+            pub.close()
+        with immediate(conn):
+            head = ledger.head(conn)
+            if head is None:
+                raise IntegrityFailure("the working copy has an empty ledger")
+            header = build_header(vault_id, [head.hash], author, ts, bodies)
+            commit_hash = sha256_hex(header)
+            row = CommitRow(
+                head.seq + 1, commit_hash, header, signer.sign(signing_message(commit_hash))
+            )
+            seqs = ledger.append(conn, row, bodies)
+            if blobs:
+                ledger.store_blobs(conn, blobs)
+            projection.apply_all(conn, events, seqs, author=author, ts=ts)
+            if any(e["t"] in _DROPS_VALUES for e in events):
+                ledger.purge_blobs(conn)
+        if after is not None:
+            after()
+        sync.save_pin(conn, vault_id)
+        try:
+            sync.publish_working_copy(conn, published, fault)
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
+            raise PublishFailed(
+                f"saved on this laptop, but writing {published.name} failed"
+                f" ({reason}); it is published the next time the vault opens"
+            ) from None
+    return commit_hash
+
+
+_DROPS_VALUES = frozenset({"secret.delete", "env.rekey"})  # values no version points at: purged
+
+
 def resolve_member(conn: sqlite3.Connection, vault_id: str, handle: str | None) -> str:
     rows = conn.execute("SELECT id, handle FROM members WHERE status = 'active'").fetchall()
     if handle is not None:
         for member_id, h in rows:
             if h == handle:
                 return str(member_id)
+        statuses = {
+            s for (s,) in conn.execute("SELECT status FROM members WHERE handle = ?", (handle,))
+        }
+        if "pending" in statuses:
+            raise NotPermitted(
+                f"{handle} has joined and waits for an admin to approve (`keyledger member"
+                f" approve {handle}` on an admin's laptop, after comparing fingerprints)"
+            )
+        if "removed" in statuses:
+            raise NotPermitted(f"{handle} was removed from this vault")
         raise NotFound(f"no member named {handle!r} in this vault")
     if len(rows) == 1:
         return str(rows[0][0])

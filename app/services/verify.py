@@ -6,6 +6,7 @@ is rebuilt from the events into memory and compared row by row with the stored t
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import urllib.parse
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 from app.core.errors import IntegrityFailure
 from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit
 from app.core.model import VerifyReport
+from app.core.team_rules import Invite, Request
 from app.storage import ledger, projection
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
@@ -155,6 +157,8 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
         if not same:
             raise IntegrityFailure(f"the {table} table differs from what the ledger says")
     rebuilt.close()
+    if "blobs" in present:
+        check_blobs(conn)
     return VerifyReport(
         state.count, events, state.head, ("hashes", "signatures", "rights", "projection")
     )
@@ -184,6 +188,21 @@ def _rows(conn: sqlite3.Connection, table: str, key: str) -> list[tuple[object, 
     return conn.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()  # noqa: S608
 
 
+def check_blobs(conn: sqlite3.Connection) -> None:
+    """Every stored value is the ciphertext its event names; none that a version needs is gone."""
+    for ref, data in conn.execute("SELECT hash, data FROM blobs"):
+        if type(data) is not bytes or hashlib.sha256(data).hexdigest() != ref:
+            raise IntegrityFailure("a stored value does not match the hash its event signed")
+    missing = conn.execute(
+        "SELECT count(*) FROM versions v WHERE v.value_ref IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = v.value_ref)"
+    ).fetchone()[0]
+    if missing:
+        raise IntegrityFailure(
+            f"{missing} value(s) that the ledger names are missing from the file"
+        )
+
+
 def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
     """Rule state at the working copy's head, read back from its (verified) projection."""
     head = ledger.head(conn)
@@ -198,6 +217,23 @@ def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
     for member_id, scope in conn.execute("SELECT DISTINCT member_id, scope FROM wraps"):
         state.access.setdefault(member_id, set()).add(scope)
     state.secret_env = dict(conn.execute("SELECT id, env_id FROM secrets").fetchall())
+    if "grants" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
+        return state  # an older file, read before its migration
+    for member_id, env_id, access, until in conn.execute(
+        "SELECT member_id, env_id, access, until FROM grants"
+    ):
+        state.grants.setdefault(member_id, {})[env_id] = (access, until)
+    state.epochs = dict(conn.execute("SELECT id, epoch FROM environments").fetchall())
+    vault_epoch = conn.execute("SELECT max(under) FROM chains WHERE scope = 'vault'").fetchone()
+    state.epochs["vault"] = int(vault_epoch[0] or 1)
+    for invite_id, pub, role, expires, status in conn.execute(
+        "SELECT id, pub, role, expires, status FROM invites"
+    ):
+        state.invites[invite_id] = Invite(bytes(pub), role, expires, status == "open")
+    for request_id, member_id, env_id, status in conn.execute(
+        "SELECT id, member_id, env_id, status FROM requests"
+    ):
+        state.requests[request_id] = Request(member_id, env_id, status == "open")
     return state
 
 
@@ -260,7 +296,13 @@ def _same_rows(path: str, other: Path) -> bool:
         return False
 
 
-_ALL_TABLES = {"meta": "key", "commits": "seq", "events": "seq", **PROJECTION_TABLES}
+_ALL_TABLES = {
+    "meta": "key",
+    "commits": "seq",
+    "events": "seq",
+    "blobs": "hash",
+    **PROJECTION_TABLES,
+}
 
 
 def _schema_of(path: Path) -> list[tuple[str, str, str, str | None]]:

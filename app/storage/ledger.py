@@ -79,3 +79,18 @@ def commits(
 
 def event_count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def store_blobs(conn: sqlite3.Connection, blobs: dict[str, bytes]) -> None:
+    """Value ciphertexts, each under the SHA-256 (hex) its event names."""
+    conn.executemany("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?, ?)", blobs.items())
+
+
+def purge_blobs(conn: sqlite3.Connection) -> int:
+    """Delete the ciphertexts no current version points at (re-encrypted or deleted values);
+    secure_delete zeroes their pages and the next publish leaves them out of the shared file."""
+    cursor = conn.execute(
+        "DELETE FROM blobs WHERE hash NOT IN"
+        " (SELECT value_ref FROM versions WHERE value_ref IS NOT NULL)"
+    )
+    return int(cursor.rowcount)

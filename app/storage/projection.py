@@ -46,8 +46,8 @@ _SECRETS_INSERT = (  # the commit time binds once for its three columns: a tenth
     " rotated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)"
 )
 _VERSION_INSERT = (
-    "INSERT INTO versions (secret_id, version, epoch, event, info_epoch, author, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO versions (secret_id, version, epoch, event, info_epoch, author, created_at,"
+    " value_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -60,7 +60,19 @@ def _secret_add_many(
     )
     conn.executemany(
         _VERSION_INSERT,
-        [(e["secret"], e["version"], e["epoch"], n, e["info_epoch"], author, ts) for e, n in run],
+        [
+            (
+                e["secret"],
+                e["version"],
+                e["epoch"],
+                n,
+                e["info_epoch"],
+                author,
+                ts,
+                e.get("value_ref"),
+            )
+            for e, n in run
+        ],
     )
 
 
@@ -87,6 +99,12 @@ def _key_wrap(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) 
         "INSERT INTO wraps (member_id, scope, epoch, suite, blob) VALUES (?, ?, ?, ?, ?)",
         (e["member"], e["scope"], e["epoch"], e["suite"], _raw(e["blob"])),
     )
+    if e["scope"] != "vault":  # a key made with its environment: its holders' write grant
+        conn.execute(
+            "INSERT OR IGNORE INTO grants (member_id, env_id, access, until, granted_by,"
+            " granted_at, event) VALUES (?, ?, 'write', NULL, ?, ?, ?)",
+            (e["member"], e["scope"], author, ts, n),
+        )
 
 
 def _env_add(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
@@ -113,7 +131,7 @@ def _secret_update(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: 
 def _secret_version(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
     conn.execute(
         _VERSION_INSERT,
-        (e["secret"], e["version"], e["epoch"], n, e["info_epoch"], author, ts),
+        (e["secret"], e["version"], e["epoch"], n, e["info_epoch"], author, ts, e.get("value_ref")),
     )
     conn.execute(
         "UPDATE secrets SET version = ?, updated_at = ?, rotated_at = ? WHERE id = ?",
@@ -189,7 +207,111 @@ def _totp_reset(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str
     conn.execute("DELETE FROM totp WHERE member_id = ?", (e["member"],))
 
 
+def _member_invite(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT INTO invites (id, handle, role, grants, expires, pub, status, member_id,"
+        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', NULL, ?, ?)",
+        (
+            e["invite"],
+            e["handle"],
+            e["role"],
+            json.dumps(e["grants"]),
+            e["expires"],
+            _raw(e["pub"]),
+            author,
+            ts,
+        ),
+    )
+
+
+def _member_uninvite(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute("UPDATE invites SET status = 'cancelled' WHERE id = ?", (e["invite"],))
+
+
+def _member_join(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    _member_add(conn, e, n, author, ts)
+    conn.execute("UPDATE members SET status = 'pending' WHERE id = ?", (e["member"],))
+    conn.execute(
+        "UPDATE invites SET status = 'joined', member_id = ? WHERE id = ?",
+        (e["member"], e["invite"]),
+    )
+
+
+def _member_approve(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute("UPDATE members SET status = 'active' WHERE id = ?", (e["member"],))
+    conn.execute("UPDATE invites SET status = 'approved' WHERE member_id = ?", (e["member"],))
+
+
+def _member_remove(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute("UPDATE members SET status = 'removed' WHERE id = ?", (e["member"],))
+    conn.execute(
+        "UPDATE invites SET status = 'refused' WHERE member_id = ? AND status = 'joined'",
+        (e["member"],),
+    )
+    conn.execute("DELETE FROM grants WHERE member_id = ?", (e["member"],))
+    conn.execute("DELETE FROM wraps WHERE member_id = ?", (e["member"],))
+
+
+def _access_grant(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO grants (member_id, env_id, access, until, granted_by, granted_at,"
+        " event) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (e["member"], e["env"], e["access"], e.get("until"), author, ts, n),
+    )
+
+
+def _access_revoke(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute("DELETE FROM grants WHERE member_id = ? AND env_id = ?", (e["member"], e["env"]))
+    conn.execute("DELETE FROM wraps WHERE member_id = ? AND scope = ?", (e["member"], e["env"]))
+
+
+def _access_request(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT INTO requests (id, member_id, env_id, access, until, status, event, requested_at,"
+        " decided_by, decided_at, decision_event) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, NULL,"
+        " NULL, NULL)",
+        (e["request"], author, e["env"], e["access"], e.get("until"), n, ts),
+    )
+
+
+def _access_decide(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    status = "approved" if e["t"] == "access.approve" else "denied"
+    conn.execute(
+        "UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decision_event = ?"
+        " WHERE id = ?",
+        (status, author, ts, n, e["request"]),
+    )
+
+
+def _key_rotate(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT INTO chains (scope, epoch, under, blob) VALUES (?, ?, ?, ?)",
+        (e["scope"], e["epoch"] - 1, e["epoch"], _raw(e["chain"])),
+    )
+    if e["scope"] != "vault":
+        conn.execute("UPDATE environments SET epoch = ? WHERE id = ?", (e["epoch"], e["scope"]))
+
+
+def _env_rekey(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.executemany(
+        "UPDATE versions SET epoch = ?, value_ref = ? WHERE secret_id = ? AND version = ?",
+        [(e["epoch"], ref, secret, version) for secret, version, ref in e["values"]],
+    )
+
+
 _HANDLERS: dict[str, Handler] = {
+    "member.invite": _member_invite,
+    "member.uninvite": _member_uninvite,
+    "member.join": _member_join,
+    "member.approve": _member_approve,
+    "member.remove": _member_remove,
+    "access.grant": _access_grant,
+    "access.revoke": _access_revoke,
+    "access.request": _access_request,
+    "access.approve": _access_decide,
+    "access.deny": _access_decide,
+    "key.rotate": _key_rotate,
+    "env.rekey": _env_rekey,
     "member.add": _member_add,
     "key.wrap": _key_wrap,
     "env.add": _env_add,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x4B4C4731  # "KLG1": marks the file as a KeyLedger vault
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -107,6 +107,65 @@ CREATE TABLE flags (
 );
 """
 
+# v4: team access. Value ciphertexts move out of event bodies into `blobs`, addressed by their
+# SHA-256 (the event commits to the hash), so a revocation can re-encrypt them under a new epoch
+# and purge the old bytes without breaking a signature. Grants, invites, access requests and the
+# chain of retired epoch keys join the projection. Files from v3 keep their older values inline;
+# the wraps made with an environment (genesis, env.add) become its creators' write grants.
+_V4 = """
+CREATE TABLE blobs (hash TEXT PRIMARY KEY, data BLOB NOT NULL);
+ALTER TABLE versions ADD COLUMN value_ref TEXT;
+CREATE TABLE grants (
+    member_id TEXT NOT NULL,
+    env_id TEXT NOT NULL,
+    access TEXT NOT NULL,
+    until TEXT,
+    granted_by TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
+    event INTEGER NOT NULL,
+    PRIMARY KEY (member_id, env_id)
+);
+CREATE TABLE invites (
+    id TEXT PRIMARY KEY,
+    handle TEXT NOT NULL,
+    role TEXT NOT NULL,
+    grants TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    pub BLOB NOT NULL,
+    status TEXT NOT NULL,
+    member_id TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL,
+    env_id TEXT NOT NULL,
+    access TEXT NOT NULL,
+    until TEXT,
+    status TEXT NOT NULL,
+    event INTEGER NOT NULL,
+    requested_at TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    decision_event INTEGER
+);
+CREATE TABLE chains (
+    scope TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    under INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (scope, epoch)
+);
+INSERT INTO grants (member_id, env_id, access, until, granted_by, granted_at, event)
+SELECT json_extract(e.body, '$.member'), json_extract(e.body, '$.scope'), 'write', NULL,
+       json_extract(CAST(c.header AS TEXT), '$.author'),
+       json_extract(CAST(c.header AS TEXT), '$.ts'), e.seq
+FROM events e JOIN commits c ON c.seq = e.commit_seq
+WHERE json_extract(e.body, '$.t') = 'key.wrap' AND json_extract(e.body, '$.scope') != 'vault'
+ORDER BY e.seq;
+"""
+
 # Tables derived from the ledger; `verify` rebuilds them and compares row by row.
 PROJECTION_TABLES = {
     "members": "id",
@@ -116,9 +175,13 @@ PROJECTION_TABLES = {
     "versions": "secret_id, version",
     "totp": "member_id",
     "flags": "secret_id",
+    "grants": "member_id, env_id",
+    "invites": "id",
+    "requests": "id",
+    "chains": "scope, epoch",
 }
 
-MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
 
 
 def create_or_migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
@@ -135,11 +198,11 @@ def create_or_migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) ->
 
 def projection_schema() -> str:
     """DDL of the projection tables alone, for rebuilding them in memory."""
-    statements = [s.strip() for s in (_V1 + _V2 + _V3).split(";") if s.strip()]
+    statements = [s.strip() for s in (_V1 + _V2 + _V3 + _V4).split(";") if s.strip()]
     keep = [  # tables only: their primary keys serve the replay; other indexes cost inserts
         s
         for s in statements
-        if s.startswith("CREATE TABLE")
+        if s.startswith(("CREATE TABLE", "ALTER TABLE"))
         and any(f" {t} " in s.split("(")[0] + " " for t in PROJECTION_TABLES)
     ]
     return ";\n".join(keep) + ";"
