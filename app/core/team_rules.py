@@ -167,6 +167,10 @@ def check_wrap(state: Any, e: dict[str, Any], fresh: set[str]) -> None:
     if e["epoch"] != state.epochs.get(scope):
         raise RuleBroken("key wrapped at an epoch that is not the current one")
     if scope != "vault":
+        if target.role == "auditor":
+            raise RuleBroken(
+                "an environment key wrapped to an auditor (auditors never read values)"
+            )
         held = state.grants.setdefault(member, {})
         if scope in fresh and scope not in held:  # made with the environment: a write grant
             held[scope] = ("write", None)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from app.core import names, providers
+from app.core.clock import parse_iso
 from app.core.errors import (
     Conflict,
     IntegrityFailure,
@@ -264,6 +265,14 @@ def writable(vault: Vault, env_name: str) -> Environment:
     env = find_environment(vault, env_name)
     if not env.readable:
         raise NotPermitted(f"you have no access to {env.name}")
+    grant = vault.conn.execute(
+        "SELECT access, until FROM grants WHERE member_id = ? AND env_id = ?",
+        (vault.member.id, env.id),
+    ).fetchone()
+    if grant is None or grant[0] != "write":
+        raise NotPermitted(f"you have read access to {env.name}, not write")
+    if grant[1] is not None and parse_iso(grant[1]) <= vault.clock.now():
+        raise NotPermitted(f"your access to {env.name} ended on {grant[1][:10]}")
     vault.require_step_up(env.id, env.name)
     return env
 

@@ -88,8 +88,8 @@ def move_value(db: Path, ids: dict[str, str], source: str, target: str) -> None:
     changed = sqlite_edit(
         db,
         (
-            # versions.event points at the event that holds the value's ciphertext
-            "UPDATE versions SET event = (SELECT event FROM versions WHERE secret_id = ?)"
+            # versions.value_ref names the stored ciphertext (blobs.hash) of the value
+            "UPDATE versions SET value_ref = (SELECT value_ref FROM versions WHERE secret_id = ?)"
             " WHERE secret_id = ?",
             (ids[source], ids[target]),
         ),

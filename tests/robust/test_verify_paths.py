@@ -75,8 +75,8 @@ def test_a_canonical_event_reads_whole():
 
 
 class Chain:
-    """A ledger in memory: alice (owner, key to dev), bob (auditor, key to dev), carol (member,
-    no key), signed commit by commit and checked with check_commit."""
+    """A ledger in memory: alice (owner, key to dev), bob (auditor), carol (member, no key),
+    signed commit by commit and checked with check_commit."""
 
     def __init__(self) -> None:
         self.vault = "v" * 32
@@ -88,9 +88,10 @@ class Chain:
             [
                 {"t": "vault.init", "vault": self.vault, "format": 1},
                 self._member("alice", "owner"),
-                {"t": "key.wrap", "member": "alice", "scope": "dev"},
+                wrap("alice", "vault"),
+                {"t": "env.add", "env": "dev", "epoch": 1},
+                wrap("alice", "dev"),
                 self._member("bob", "auditor"),
-                {"t": "key.wrap", "member": "bob", "scope": "dev"},
                 self._member("carol", "member"),
             ],
         )
@@ -108,6 +109,13 @@ class Chain:
         return parsed
 
 
+def wrap(member: str, scope: str) -> dict[str, object]:
+    return {"t": "key.wrap", "member": member, "scope": scope, "epoch": 1}
+
+
+PROD = {"t": "env.add", "env": "prod", "epoch": 1}
+
+
 def add(sid: object = "s1", env: object = "dev", **more: object) -> dict[str, object]:
     return {"t": "secret.add", "secret": sid, "env": env, **more}
 
@@ -117,8 +125,7 @@ def test_secret_adds_that_pass_every_rule_are_recorded():
     parsed = chain.commit("alice", [add("s1"), add("s2", extra=[1, {"a": None}])])
     assert parsed[1]["extra"] == [1, {"a": None}]
     # a key wrapped earlier in the same commit counts for the additions after it
-    wrap = {"t": "key.wrap", "member": "alice", "scope": "prod"}
-    chain.commit("alice", [wrap, add("s3", "prod")])
+    chain.commit("alice", [PROD, wrap("alice", "prod"), add("s3", "prod")])
     assert chain.state.secret_env == {"s1": "dev", "s2": "dev", "s3": "prod"}
     assert chain.state.count == 3
 
@@ -136,7 +143,7 @@ REFUSED = {
     "a list for a secret id": ("alice", [add(sid=["s1"])], "is malformed"),
     "a key wrapped after the addition": (
         "alice",
-        [add(env="prod"), {"t": "key.wrap", "member": "alice", "scope": "prod"}],
+        [PROD, add(env="prod"), wrap("alice", "prod")],
         "the author has no key for",
     ),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +12,7 @@ import pytest
 from app.core.clock import FixedClock, iso
 from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotPermitted
 from app.core.rotation import RotationStatus
-from app.crypto import kdf, secretkey, wrap
-from app.services import paths
-from app.services.create import new_member, wrap_event
+from app.crypto import secretkey
 from app.services.environments import find_environment, set_policy
 from app.services.integrity import verify_vault
 from app.services.rotation import (
@@ -25,43 +23,28 @@ from app.services.rotation import (
     rotation_log,
     unflag_secret,
 )
-from app.services.secrets import add_secret, delete_secret, find_secret, history, rotate_secret
-from app.services.vault import StepUpRequired, Vault, wrap_info
+from app.services.secrets import (
+    add_secret,
+    delete_secret,
+    find_secret,
+    history,
+    reveal,
+    rotate_secret,
+)
+from app.services.vault import StepUpRequired, Vault
 from app.services.verify import verify
 from app.storage import ledger
 from tests.conftest import PASSPHRASE, open_step_ups
+from tests.team import add_teammate
 
 OPENAI = "sk-proj-" + "Q" * 40
 WEBHOOK = "whsec-" + "w" * 30
 
 
-def raw_key(owner: Vault, scope: str) -> bytes:
-    """An environment's (or the vault's) key as the owner unwraps it, to grant it onward."""
-    suite, blob = owner.conn.execute(
-        "SELECT suite, blob FROM wraps WHERE member_id = ? AND scope = ? AND epoch = 1",
-        (owner.member.id, scope),
-    ).fetchone()
-    assert owner._keys is not None
-    return wrap.unwrap(
-        suite,
-        owner._keys.kem_private,
-        bytes(blob),
-        wrap_info(owner.vault_id, owner.member.id, scope, 1),
-    )
-
-
 def teammate(owner: Vault, handle: str, role: str, envs: list[str], clock: FixedClock) -> Vault:
-    """Add a member holding the vault key and these environments' keys; unlock as them.
-
-    (Member management has no service yet: the owner commits the events it will write.)
-    """
-    key = secretkey.new()
-    added = new_member(owner.vault_id, handle, role, PASSPHRASE, key, kdf.calibrate(0))
-    scopes = ["vault", *(find_environment(owner, e).id for e in envs)]
-    owner.commit(
-        [added.event] + [wrap_event(owner.vault_id, added, s, 1, raw_key(owner, s)) for s in scopes]
-    )
-    return Vault.unlock(owner.published, handle, PASSPHRASE, key, clock)
+    """A teammate invited, joined and approved with write access to `envs`; unlocked as them."""
+    grants = () if role == "auditor" else tuple(f"{e}:write" for e in envs)
+    return add_teammate(owner, handle, role, grants, clock)
 
 
 @pytest.fixture
@@ -283,32 +266,34 @@ def user_version(path: Path) -> int:
         conn.close()
 
 
-def test_a_version_2_file_opens_as_version_3_and_verifies(
-    keys: Vault, created: tuple[Vault, bytes], vault_path: Path, clock: FixedClock
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_a_file_of_the_previous_release_opens_as_format_4_and_verifies(
+    tmp_path: Path, clock: FixedClock
 ):
-    vault_id = keys.vault_id
-    keys.lock()
-    old = sqlite3.connect(vault_path, isolation_level=None)  # as the previous release wrote it
-    old.execute("DROP TABLE flags")
-    old.execute("PRAGMA user_version=2")
-    old.execute("VACUUM")
-    old.close()
-    work = paths.working_copy(vault_id)
-    for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()  # a teammate's laptop that never opened it
-    assert verify_vault(vault_path).commits == 3
-    assert user_version(vault_path) == 2  # verifying never writes the shared file
-    reopened = Vault.unlock(vault_path, "alice", PASSPHRASE, created[1], clock)
+    """tests/fixtures/v3-team.kl was written by the format-3 release: values inline in events."""
+    shared = tmp_path / "old" / "team.kl"
+    shared.parent.mkdir()
+    shutil.copyfile(FIXTURES / "v3-team.kl", shared)
+    key = secretkey.parse((FIXTURES / "v3-team.key").read_text())
+    assert verify_vault(shared).commits == 4
+    assert user_version(shared) == 3  # verifying never writes the shared file
+    old = Vault.unlock(shared, "alice", PASSPHRASE, key, clock)
     try:
-        version = reopened.conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == 3
-        assert flags(reopened) == {}
-        flag_secret(reopened, "dev", "Webhook dev", "exposure")  # publishes a v3 file
+        assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        grants = old.conn.execute("SELECT access, until, granted_by FROM grants").fetchall()
+        assert grants == [("write", None, old.member.id)] * 3  # the owner's, from creation
+        assert verify(old.conn).commits == 4  # the migration's grants equal a replay's
+        open_step_ups(old)
+        assert reveal(old, "dev", "OpenAI dev", channel=None) == "sk-proj-" + "E" * 40
+        assert reveal(old, "dev", "OpenAI dev", channel=None, version=1) == "sk-proj-" + "D" * 40
+        add_secret(old, "dev", "Webhook", WEBHOOK)  # a format-4 value, in the blobs table
+        assert reveal(old, "dev", "Webhook", channel=None) == WEBHOOK
     finally:
-        reopened.lock()
-    assert user_version(vault_path) == 3
-    assert verify_vault(vault_path).commits == 4
+        old.lock()
+    assert user_version(shared) == 4
+    assert verify_vault(shared).commits == 5
 
 
 def test_generated_values_only_for_keys_no_provider_issues(keys: Vault):
