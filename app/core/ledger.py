@@ -122,6 +122,7 @@ class LedgerState:
     epochs: dict[str, int] = field(default_factory=dict)  # 'vault' or env id -> current epoch
     invites: dict[str, team_rules.Invite] = field(default_factory=dict)
     requests: dict[str, team_rules.Request] = field(default_factory=dict)
+    reviews: dict[str, team_rules.Review] = field(default_factory=dict)
 
 
 def _fail(seq: int, what: str) -> IntegrityFailure:

@@ -32,6 +32,9 @@ TEAM_EVENTS = frozenset(
         "access.deny",
         "key.rotate",
         "env.rekey",
+        "review.start",
+        "review.decide",
+        "review.complete",
     }
 )
 # Written by a member for themselves: the join (by someone not yet a member) and a request.
@@ -54,6 +57,14 @@ class Invite:
 class Request:
     member: str
     env: str
+    open: bool
+
+
+@dataclass
+class Review:
+    reviewer: str
+    rows: set[tuple[str, str]]
+    decided: set[tuple[str, str]]
     open: bool
 
 
@@ -148,6 +159,8 @@ def check_team_event(state: Any, author: str, role: str, ts: str, e: dict[str, A
         if len(b64d(e["chain"])) < 29 or scope not in state.access.get(author, set()):
             raise RuleBroken("a new key epoch without the previous key chained under it")
         state.epochs[scope] = epoch
+    elif kind.startswith("review."):
+        _review(state, author, e)
     elif kind == "env.rekey":
         env = e["env"]
         if e["epoch"] != state.epochs.get(env) or env not in state.access.get(author, set()):
@@ -208,6 +221,50 @@ def _request(state: Any, author: str, role: str, ts: str, e: dict[str, Any]) -> 
         raise RuleBroken("a request made twice")
     _sealed(e)
     state.requests[e["request"]] = Request(author, e["env"], True)
+
+
+def _review(state: Any, author: str, e: dict[str, Any]) -> None:
+    """A campaign snapshots every grant; nobody decides a row about their own access; only
+    its reviewer signs it off, and only when every row is decided."""
+    kind = e["t"]
+    if kind == "review.start":
+        reviewer = state.members.get(e["reviewer"])
+        if (
+            reviewer is None
+            or reviewer.status != "active"
+            or reviewer.role not in ("owner", "admin")
+        ):
+            raise RuleBroken("a review whose reviewer is not an active admin")
+        rows = {(str(m), str(env)) for m, env in e["rows"]}
+        held = {(m, env) for m, grants in state.grants.items() for env in grants}
+        if rows != held or e["review"] in state.reviews or type(e["due"]) is not str:
+            raise RuleBroken("a review that does not snapshot exactly the current grants")
+        if len(b64d(e["snapshot"])) < 29 or type(e["snapshot_epoch"]) is not int:
+            raise RuleBroken("a review without its sealed snapshot")
+        state.reviews[e["review"]] = Review(e["reviewer"], rows, set(), True)
+        return
+    review = state.reviews.get(e["review"])
+    if review is None or not review.open:
+        raise RuleBroken(f"{kind} of a review that is not open")
+    if kind == "review.decide":
+        row = (e["member"], e["env"])
+        if row not in review.rows:
+            raise RuleBroken("a decision about a row the review does not hold")
+        if e["member"] == author:
+            raise RuleBroken("a reviewer deciding about their own access")
+        if e["decision"] not in ("keep", "revoke", "change") or (
+            e["decision"] == "change" and e.get("access") not in ACCESS
+        ):
+            raise RuleBroken("an unknown review decision")
+        if len(b64d(e["comment"])) < 29 or type(e["comment_epoch"]) is not int:
+            raise RuleBroken("a review decision without its sealed comment")
+        review.decided.add(row)
+    else:
+        if author != review.reviewer:
+            raise RuleBroken("a review signed off by someone other than its reviewer")
+        if review.decided != review.rows:
+            raise RuleBroken("a review signed off with undecided rows")
+        review.open = False
 
 
 def _outranks(role: str, target_role: str) -> None:

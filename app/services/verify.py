@@ -7,6 +7,7 @@ is rebuilt from the events into memory and compared row by row with the stored t
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import urllib.parse
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 from app.core.errors import IntegrityFailure
 from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit
 from app.core.model import VerifyReport
-from app.core.team_rules import Invite, Request
+from app.core.team_rules import Invite, Request, Review
 from app.storage import ledger, projection
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
@@ -236,6 +237,19 @@ def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
         "SELECT id, member_id, env_id, status FROM requests"
     ):
         state.requests[request_id] = Request(member_id, env_id, status == "open")
+    for review_id, reviewer, status, rows in conn.execute(
+        "SELECT r.id, r.reviewer, r.status, json_extract(e.body, '$.rows') FROM reviews r"
+        " JOIN events e ON e.seq = r.event"
+    ):
+        decided = conn.execute(
+            "SELECT member_id, env_id FROM review_decisions WHERE review_id = ?", (review_id,)
+        ).fetchall()
+        state.reviews[review_id] = Review(
+            reviewer,
+            {(m, env) for m, env in json.loads(rows)},
+            {(m, env) for m, env in decided},
+            status == "open",
+        )
     return state
 
 

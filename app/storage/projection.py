@@ -299,7 +299,33 @@ def _env_rekey(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str)
     )
 
 
+def _review_start(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT INTO reviews (id, reviewer, due, status, started_by, started_at, event,"
+        " completed_at) VALUES (?, ?, ?, 'open', ?, ?, ?, NULL)",
+        (e["review"], e["reviewer"], e["due"], author, ts, n),
+    )
+
+
+def _review_decide(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO review_decisions (review_id, member_id, env_id, decision, access,"
+        " decided_by, decided_at, event) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (e["review"], e["member"], e["env"], e["decision"], e.get("access"), author, ts, n),
+    )
+
+
+def _review_complete(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    conn.execute(
+        "UPDATE reviews SET status = 'completed', completed_at = ? WHERE id = ?",
+        (ts, e["review"]),
+    )
+
+
 _HANDLERS: dict[str, Handler] = {
+    "review.start": _review_start,
+    "review.decide": _review_decide,
+    "review.complete": _review_complete,
     "member.invite": _member_invite,
     "member.uninvite": _member_uninvite,
     "member.join": _member_join,

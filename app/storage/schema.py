@@ -157,6 +157,27 @@ CREATE TABLE chains (
     blob BLOB NOT NULL,
     PRIMARY KEY (scope, epoch)
 );
+CREATE TABLE reviews (
+    id TEXT PRIMARY KEY,
+    reviewer TEXT NOT NULL,
+    due TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_by TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    event INTEGER NOT NULL,
+    completed_at TEXT
+);
+CREATE TABLE review_decisions (
+    review_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    env_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    access TEXT,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    event INTEGER NOT NULL,
+    PRIMARY KEY (review_id, member_id, env_id)
+);
 INSERT INTO grants (member_id, env_id, access, until, granted_by, granted_at, event)
 SELECT json_extract(e.body, '$.member'), json_extract(e.body, '$.scope'), 'write', NULL,
        json_extract(CAST(c.header AS TEXT), '$.author'),
@@ -179,6 +200,8 @@ PROJECTION_TABLES = {
     "invites": "id",
     "requests": "id",
     "chains": "scope, epoch",
+    "reviews": "id",
+    "review_decisions": "review_id, member_id, env_id",
 }
 
 MIGRATIONS: dict[int, str] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
