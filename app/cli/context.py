@@ -92,7 +92,34 @@ def unlock(opts: Options) -> Any:
                 secret_key = secretkey.parse(text)
             except secretkey.SecretKeyFormatError as exc:
                 raise AuthFailed(str(exc)) from None
-    return Vault.unlock(path, opts.member, passphrase, secret_key)
+    vault = Vault.unlock(path, opts.member, passphrase, secret_key)
+    if vault.member.role in ("owner", "admin"):
+        try:
+            expire_grants(vault)
+        except BaseException:
+            vault.lock()
+            raise
+    return vault
+
+
+def expire_grants(vault: Any) -> None:
+    """Grants past their end date end when an admin unlocks; each revocation is one line."""
+    from app.services import access
+    from app.services.vault import PublishFailed
+
+    try:
+        revoked = access.expire_grants(vault)
+    except PublishFailed as exc:  # in the working copy already; published on the next open
+        click.echo(f"keyledger: warning: ending expired grants: {exc}", err=True)
+        return
+    for done in revoked:
+        flagged = len(done.flagged)
+        click.echo(
+            f"keyledger: {done.handle}'s access to {', '.join(done.environments)} had ended:"
+            f" revoked and re-keyed, {flagged} {'key' if flagged == 1 else 'keys'} flagged"
+            " rotation required",
+            err=True,
+        )
 
 
 def emit_json(data: Any) -> None:

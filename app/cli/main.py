@@ -38,6 +38,12 @@ _LAZY = {
     "totp": ("app.cli.totp_cmd", "totp"),
     "rotation": ("app.cli.rotation_cmd", "rotation"),
     "evidence": ("app.cli.evidence_cmd", "evidence"),
+    "member": ("app.cli.member_cmd", "member"),
+    "join": ("app.cli.join_cmd", "join"),
+    "grant": ("app.cli.access_cmd", "grant"),
+    "revoke": ("app.cli.access_cmd", "revoke"),
+    "access": ("app.cli.access_cmd", "access_"),
+    "review": ("app.cli.review_cmd", "review"),
 }
 
 
