@@ -25,4 +25,6 @@ def add_teammate(
     """Invite, join, approve; returns the teammate's unlocked vault (same clock as the admin)."""
     joined = join_as(admin, handle, role, grants)
     team.approve(admin, handle, joined.fingerprint)
-    return Vault.unlock(admin.published, handle, PASSPHRASE, joined.secret_key, clock or admin.clock)
+    return Vault.unlock(
+        admin.published, handle, PASSPHRASE, joined.secret_key, clock or admin.clock
+    )

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.clock import iso
-from app.core.errors import IntegrityFailure, InvalidInput, NotFound, NotPermitted
+from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound, NotPermitted
 from app.core.model import Environment
 from app.core.team_rules import ACCESS
 from app.crypto import aead
@@ -52,6 +52,9 @@ def grant(
     env = find_environment(vault, env_name)
     if until is not None and until <= vault.clock.now():
         raise InvalidInput("the end date is in the past")
+    held = [g for g in list_grants(vault) if g.member_id == member.id and g.env_id == env.id]
+    if held and (held[0].access, held[0].until) == (access, iso(until) if until else None):
+        raise Conflict(f"{handle} already has {access} access to {env.name}")
     events = [grant_event(member.id, env.id, access, until, None)]
     events += key_for(vault, member.id, env)
     vault.commit(events)
@@ -140,18 +143,23 @@ def remove_member(vault: Vault, handle: str) -> Revoked:
 
 
 def expire_grants(vault: Vault) -> list[Revoked]:
-    """Revoke every grant past its end date (run when an admin unlocks)."""
+    """Revoke every grant past its end date (run when an admin unlocks). A grant on an
+    environment whose key this admin does not hold stays until one who does unlocks; those are
+    in `waiting_expiries`."""
     if vault.member.role not in ("owner", "admin"):
         return []
-    now = vault.clock.now()
     done = []
-    for found in list_grants(vault):
-        if found.expired(now) and found.member_id != vault.member.id:
-            try:
-                done.append(revoke(vault, found.handle, found.env_name))
-            except NotPermitted:
-                continue  # an admin who holds that environment's key revokes it
+    for found in waiting_expiries(vault):
+        if found.member_id == vault.member.id or not vault.can_read(found.env_id):
+            continue
+        done.append(revoke(vault, found.handle, found.env_name))
     return done
+
+
+def waiting_expiries(vault: Vault) -> list[Grant]:
+    """Grants past their end date that are not revoked yet."""
+    now = vault.clock.now()
+    return [g for g in list_grants(vault) if g.expired(now)]
 
 
 def preview(vault: Vault, handle: str, env_name: str | None = None) -> list[tuple[str, str]]:

@@ -130,9 +130,12 @@ def list_members(vault: Vault, *, include_removed: bool = False) -> list[TeamMem
 def find_member(
     vault: Vault, handle: str, *, statuses: tuple[str, ...] = ("active",)
 ) -> TeamMember:
-    for member in list_members(vault):
-        if member.handle == handle and member.status in statuses:
+    found = [m for m in list_members(vault) if m.handle == handle]
+    for member in found:
+        if member.status in statuses:
             return member
+    if any(m.status == "pending" for m in found):
+        raise NotPermitted(f"{handle} has joined but waits for approval (member approve {handle})")
     raise NotFound(f"no {' or '.join(statuses)} member named {handle!r}")
 
 

@@ -131,7 +131,8 @@ MISTAKES = [
     # Granting and revoking.
     ("alice", "grant bob nope --access read", 1, "no environment named 'nope'"),
     ("alice", "grant zed dev --access read", 1, "no active member named 'zed'"),
-    ("alice", "grant erin dev --access read", 1, "no active member named 'erin'"),
+    ("alice", "grant erin dev --access read", 4, "erin has joined but waits for approval"),
+    ("alice", "grant bob dev --access read", 1, "bob already has read access to dev"),
     ("alice", "grant dave dev --access read", 2, "auditors are not granted environments"),
     (
         "alice",
