@@ -67,6 +67,14 @@ class _LazyGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="keyledger")
 @click.option(
+    "--self-test",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda _ctx, _param, value: _self_test() if value else None,
+    help="Check this installation offscreen on the demo vault (unlock, copy, lock) and exit.",
+)
+@click.option(
     "--vault",
     type=click.Path(path_type=Path, dir_okay=False),
     envvar="KEYLEDGER_VAULT",
@@ -106,6 +114,12 @@ def cli(
         from app.ui.app import run
 
         sys.exit(run(vault))
+
+
+def _self_test() -> None:
+    from app.ui.self_test import run_self_test
+
+    sys.exit(run_self_test())
 
 
 @cli.command()

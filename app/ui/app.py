@@ -13,6 +13,8 @@ from app.ui.icons import app_icon
 from app.ui.main_window import MainWindow
 from app.ui.theme import apply_theme
 
+DESKTOP_ID = "org.keyledger.KeyLedger"  # packaging/linux/<id>.desktop and .metainfo.xml
+
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
@@ -22,6 +24,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("KeyLedger")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("KeyLedger")
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland matches the window to its .desktop entry
     app.setWindowIcon(app_icon())
     return app
 

@@ -1,30 +1,88 @@
-"""Finds bundled images from a source checkout, an installed wheel or a frozen build."""
+"""The application icon and the action icons, loaded through the resources helper.
+
+Action icons are one-colour SVGs drawn in `currentColor`; they are painted in the palette's
+button-text colour when drawn, so they follow a theme switch and look dimmed when disabled.
+"""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import logging
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 
+from app.ui.resources import resource_path
 
-def _roots() -> list[Path]:
-    here = Path(__file__).resolve().parent
-    roots = [here.parent.parent]  # source checkout: the repository root
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        roots.insert(0, Path(frozen))
-    return roots
+log = logging.getLogger(__name__)
 
-
-def find(relative: str) -> Path | None:
-    for root in _roots():
-        candidate = root / relative
-        if candidate.exists():
-            return candidate
-    return None
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+# The actions that have an icon (resources/actions/<name>.svg).
+ACTIONS = ("create", "demo", "open", "unlock")
 
 
 def app_icon() -> QIcon:
-    path = find("icons/keyledger.svg")
-    return QIcon(str(path)) if path else QIcon()
+    """The rendered PNG sizes: no SVG plugin needed, and small sizes are exactly as checked."""
+    icon = QIcon()
+    for size in APP_ICON_SIZES:
+        try:
+            icon.addFile(str(resource_path(f"icons/keyledger-{size}.png")), QSize(size, size))
+        except FileNotFoundError as exc:
+            log.warning("application icon: %s", exc)
+            break
+    return icon
+
+
+def action_icon(name: str) -> QIcon:
+    try:
+        svg = resource_path(f"resources/actions/{name}.svg").read_bytes()
+    except FileNotFoundError as exc:
+        log.warning("action icon: %s", exc)
+        return QIcon()
+    return QIcon(_TintedSvgEngine(svg))
+
+
+def _colour(mode: QIcon.Mode) -> QColor:
+    palette = QGuiApplication.palette()
+    if mode == QIcon.Mode.Disabled:
+        return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+    if mode == QIcon.Mode.Selected:
+        return palette.color(QPalette.ColorRole.HighlightedText)
+    return palette.color(QPalette.ColorRole.ButtonText)
+
+
+class _TintedSvgEngine(QIconEngine):
+    def __init__(self, svg: bytes) -> None:
+        super().__init__()
+        self._svg = svg
+        self._renderers: dict[str, QSvgRenderer] = {}
+
+    def _renderer(self, colour: QColor) -> QSvgRenderer:
+        key = colour.name()
+        renderer = self._renderers.get(key)
+        if renderer is None:
+            renderer = QSvgRenderer(QByteArray(self._svg.replace(b"currentColor", key.encode())))
+            self._renderers[key] = renderer
+        return renderer
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer(_colour(mode)).render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        pixels = QSize(round(size.width() * scale), round(size.height() * scale))
+        pixmap = QPixmap(pixels)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        self.paint(painter, QRect(QPoint(0, 0), pixels), mode, state)
+        painter.end()
+        pixmap.setDevicePixelRatio(scale)
+        return pixmap
+
+    def clone(self) -> QIconEngine:
+        return _TintedSvgEngine(self._svg)

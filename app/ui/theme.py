@@ -1,9 +1,17 @@
-"""Light and dark palettes on the Fusion style; 'system' keeps the platform's own look."""
+"""Light and dark palettes on the Fusion style; 'system' keeps the platform's own colours.
+Each theme's style sheet (resources/themes/) adds what a palette cannot say; 'system' takes the
+light or dark one by the lightness of its window colour."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+
+from app.ui.resources import read_text
+
+log = logging.getLogger(__name__)
 
 _DARK = {
     QPalette.ColorRole.Window: "#1f2226",
@@ -49,7 +57,21 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setStyle("Fusion")
     if theme == "system":
         app.setPalette(app.style().standardPalette())
-        return
+    else:
+        app.setPalette(_palette(theme))
+    app.setStyleSheet(style_sheet("dark" if is_dark(app) else "light"))
+
+
+def style_sheet(name: str) -> str:
+    """resources/themes/<name>.qss; empty (the palette alone) if the install lacks it."""
+    try:
+        return read_text(f"resources/themes/{name}.qss")
+    except FileNotFoundError as exc:
+        log.warning("style sheet: %s", exc)
+        return ""
+
+
+def _palette(theme: str) -> QPalette:
     palette = QPalette()
     for role, colour in (_DARK if theme == "dark" else _LIGHT).items():
         palette.setColor(role, QColor(colour))
@@ -59,7 +81,7 @@ def apply_theme(app: QApplication, theme: str) -> None:
             role,
             QColor(_DISABLED["dark" if theme == "dark" else "light"]),
         )
-    app.setPalette(palette)
+    return palette
 
 
 def is_dark(app: QApplication) -> bool:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.session import UnlockTarget
+from app.ui.icons import action_icon
 
 
 class UnlockPage(QWidget):
@@ -93,7 +94,7 @@ class UnlockPage(QWidget):
         buttons = QHBoxLayout()
         self.back = QPushButton(self.tr("Back"))
         self.back.clicked.connect(self.back_requested.emit)
-        self.unlock = QPushButton(self.tr("Unlock"))
+        self.unlock = QPushButton(action_icon("unlock"), self.tr("Unlock"))
         self.unlock.setDefault(True)
         self.unlock.clicked.connect(self._on_unlock_clicked)
         buttons.addWidget(self.back)

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCommandLinkButton, QLabel, QVBoxLayout, QWidget
 
-from app.ui.icons import app_icon
+from app.ui.icons import action_icon, app_icon
 
 
 class WelcomePage(QWidget):
@@ -41,16 +41,19 @@ class WelcomePage(QWidget):
         layout.addWidget(blurb)
         layout.addSpacing(12)
         self.create_button = self._button(
+            "create",
             self.tr("Create a team vault…"),
             self.tr("A new vault file with dev, staging and prod"),
             self.create_requested.emit,
         )
         self.open_button = self._button(
+            "open",
             self.tr("Open a vault…"),
             self.tr("A vault file shared with you"),
             lambda: self.open_requested.emit(None),
         )
         self.demo_button = self._button(
+            "demo",
             self.tr("Open the demo vault"),
             self.tr("A sample team vault to look around in"),
             self.demo_requested.emit,
@@ -65,8 +68,9 @@ class WelcomePage(QWidget):
         outer.addWidget(column)
         self.recent_buttons: list[QCommandLinkButton] = []
 
-    def _button(self, text: str, note: str, slot: object) -> QCommandLinkButton:
+    def _button(self, icon: str, text: str, note: str, slot: object) -> QCommandLinkButton:
         button = QCommandLinkButton(text, note)
+        button.setIcon(action_icon(icon))
         button.setAccessibleName(text.rstrip("…"))
         button.clicked.connect(slot)
         return button
