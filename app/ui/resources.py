@@ -17,12 +17,11 @@ _APP = Path(__file__).resolve().parent.parent  # the `app` package folder
 
 def roots() -> list[Path]:
     """Where resources are looked for, first match wins."""
-    found = []
     frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        found.append(Path(frozen))
+    found = [Path(frozen)] if frozen else []
     found.append(_APP / "_data")
-    found.append(_APP.parent)
+    if _APP.parent not in found:  # in a bundle the code sits in _MEIPASS too
+        found.append(_APP.parent)
     return found
 
 
