@@ -1,4 +1,6 @@
-"""A realistic demo team vault: three environments, ~40 keys, due and overdue rotations.
+"""A realistic demo team vault: three environments, ~40 keys, due and overdue rotations, and a
+team: bob (member), carol (auditor), dave waiting for approval, an open invite for erin and
+bob's request for prod.
 
 Every value is synthetic (random characters behind real provider prefixes). The demo's
 passphrase is public by design and shown on the unlock screen for this vault only.
@@ -10,12 +12,17 @@ import random
 import string
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.clock import FixedClock
 from app.crypto import secretkey
 from app.services import keychain, paths
 from app.services.create import create_vault
 from app.services.secrets import add_secret, reveal, rotate_secret
+
+if TYPE_CHECKING:
+    from app.services.team import Joined
+    from app.services.vault import Vault
 
 PASSPHRASE = "demo-passphrase-acme"  # noqa: S105 - public by design, shown on screen
 HANDLE = "alice"
@@ -109,6 +116,10 @@ def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -
     totp_seed_path().write_text(pending.seed_text + "\n", encoding="utf-8")
     stepup.confirm_enrollment(vault, totp.code_at(pending.seed, clock.now()))
     prod = find_environment(vault, "prod")
+    clock.advance(days=1)
+    bob = _teammate(vault, clock, "bob", "member", [("dev", "write"), ("staging", "read")])
+    clock.advance(hours=5)
+    _teammate(vault, clock, "carol", "auditor", [])
 
     def open_prod() -> None:  # the demo admin types a fresh code whenever prod has closed
         if not vault.step_up_remaining(prod.id):
@@ -155,6 +166,7 @@ def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -
             rng.choice(["scheduled", "scheduled", "exposure"]),
             f"CHG-{rng.randint(100, 999)}",
         )
+    _recent_team(vault, clock, now, bob.secret_key)
     if clock.now() < now:
         clock.advance(seconds=(now - clock.now()).total_seconds())
     reveal(vault, "dev", "OpenAI dev", channel="copy")
@@ -163,6 +175,51 @@ def _fill(vault: object, clock: FixedClock, rng: random.Random, now: datetime) -
 
     leaked = next(label for env, label in added if env == "staging")
     flag_secret(vault, "staging", leaked, "exposure", "Pasted into a support ticket (synthetic).")
+
+
+def _teammate(
+    vault: Vault, clock: FixedClock, handle: str, role: str, grants: list[tuple[str, str]]
+) -> Joined:
+    """Invite, join on "their laptop" (the cheapest KDF) and approve, as a team does."""
+    from app.services import team
+    from app.services.environments import find_environment
+
+    ids = [(find_environment(vault, env).id, access) for env, access in grants]
+    _invite, code = team.invite(vault, handle, role, ids)
+    clock.advance(hours=2)
+    joined = team.join(vault.published, code, handle, PASSPHRASE, kdf_seconds=0, clock=clock)
+    clock.advance(minutes=20)
+    team.approve(vault, handle, joined.fingerprint)
+    return joined
+
+
+def _recent_team(vault: Vault, clock: FixedClock, now: datetime, bob_key: bytes) -> None:
+    """The last days: a time-bound grant, dave's join to approve, an invite for erin, and
+    bob's request for prod (what the Access view's Pending list shows)."""
+    from app.services import access, requests, team
+    from app.services.environments import find_environment
+    from app.services.vault import Vault
+
+    def at(delta: timedelta) -> None:
+        if clock.now() < now - delta:
+            clock.advance(seconds=(now - delta - clock.now()).total_seconds())
+
+    at(timedelta(days=3))
+    until = (now + timedelta(days=30)).replace(hour=12, minute=0, second=0, microsecond=0)
+    access.grant(vault, "bob", "staging", "read", until)  # a contractor's month on staging
+    dev = find_environment(vault, "dev").id
+    _invite, code = team.invite(vault, "dave", "member", [(dev, "read")])
+    at(timedelta(days=2, hours=-3))
+    team.join(vault.published, code, "dave", PASSPHRASE, kdf_seconds=0, clock=clock)
+    at(timedelta(days=1))
+    team.invite(vault, "erin", "member", [(dev, "read")])
+    at(timedelta(hours=20))
+    bob = Vault.unlock(vault.published, "bob", PASSPHRASE, bob_key, clock)
+    try:
+        reason = "Incident 42: the prod Anthropic key returns 401s; I am on call tonight."
+        requests.request_access(bob, "prod", "read", reason, until=now + timedelta(days=2))
+    finally:
+        bob.lock()
 
 
 def _provider_hint(name: str) -> str | None:

@@ -20,6 +20,7 @@ from app.core.errors import KeyLedgerError
 from app.services import demo
 from app.services.session import Session, UnlockTarget, describe
 from app.services.settings import Settings
+from app.ui.access_controller import AccessController
 from app.ui.audit_controller import AuditController
 from app.ui.clipboard import ClipboardService
 from app.ui.console_controller import ConsoleController
@@ -80,8 +81,9 @@ class MainWindow(QMainWindow):
             self.console.overview, self.controller, self.settings, self
         )
         self.audit = AuditController(self.console.audit, self.controller, self.settings, self)
+        self.access = AccessController(self.console, self.controller, self)
         self.navigator = Navigator(self.console, self.controller, self.audit)
-        for source in (self.rotation, self.overview, self.audit):
+        for source in (self.rotation, self.overview, self.audit, self.access):
             source.message.connect(self._on_controller_message)
         self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
         self.clipboard.countdown.connect(self._on_clipboard_countdown)
@@ -210,7 +212,10 @@ class MainWindow(QMainWindow):
         self.who_label.setText(
             self.tr("%s · %s (%s)") % (vault.name, vault.member.handle, vault.member.role)
         )
-        self.controller.load(prepared)
+        # Grants past their end date are revoked now, on this thread: it commits on the vault's
+        # own connection. The console then reads the keys it flagged.
+        expired = self.access.expire_grants()
+        self.controller.load(None if expired else prepared)
         self.navigator.home()
         self.pages.setCurrentWidget(self.console)
         self.vault_unlocked.emit()
@@ -232,7 +237,7 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.step_up_label.setText("")
         self.controller.unload()
-        for controller in (self.rotation, self.overview, self.audit):
+        for controller in (self.rotation, self.overview, self.audit, self.access):
             controller.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept

@@ -26,6 +26,7 @@ class Navigator(QObject):
         action(self.tr("Secrets table"), "Ctrl+2", self._show_secrets_table)
         action(self.tr("Rotation view"), "Ctrl+3", lambda: self.show(self.page.ROTATION))
         action(self.tr("Audit view"), "Ctrl+4", lambda: self.show(self.page.AUDIT))
+        action(self.tr("Access view"), "Ctrl+5", lambda: self.show(self.page.ACCESS))
 
     def show(self, name: str) -> None:
         if self.console.vault is not None:

@@ -26,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KEYLEDGER_CONFIG_DIR"] = str(scratch / "config")
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     from app.ui.shots import capture_all, capture_rotate_wizard
+    from app.ui.shots_access import capture_access
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = capture_all(args.out, args.theme) + capture_rotate_wizard(args.out, args.theme)
+    written += capture_access(args.out, args.theme)
     for path in written:
         print(path)  # noqa: T201 - the list of files is this tool's output
     return 0

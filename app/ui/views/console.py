@@ -1,5 +1,5 @@
 """The console: the navigation rail and its views: Overview (home), Secrets (environment
-sections, the secrets table, the detail pane), Rotation and Audit."""
+sections, the secrets table, the detail pane), Rotation, Audit and Access."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.models.environments_model import EnvColumn, EnvironmentsModel
 from app.ui.models.secrets_model import Column, SecretsModel
+from app.ui.views.access_view import AccessView
 from app.ui.views.audit_view import AuditView
 from app.ui.views.detail import DetailPane
 from app.ui.views.env_delegate import EnvironmentDelegate
@@ -34,10 +35,11 @@ class ConsolePage(QWidget):
     """Signals:
     add_requested(): add a secret to the selected environment.
     lock_requested(), settings_requested(), step_up_requested(): from the rail.
-    view_changed(str): 'overview', 'secrets', 'rotation' or 'audit' is now shown.
+    view_changed(str): 'overview', 'secrets', 'rotation', 'audit' or 'access' is now shown.
     """
 
     OVERVIEW, SECRETS, ROTATION, AUDIT = "overview", "secrets", "rotation", "audit"
+    ACCESS = "access"
 
     view_changed = Signal(str)
     add_requested = Signal()
@@ -125,11 +127,13 @@ class ConsolePage(QWidget):
         self.overview = OverviewView()
         self.rotation = RotationView()
         self.audit = AuditView()
+        self.access = AccessView()
         self._view_pages: dict[str, QWidget] = {
             self.OVERVIEW: self.overview,
             self.SECRETS: splitter,
             self.ROTATION: self.rotation,
             self.AUDIT: self.audit,
+            self.ACCESS: self.access,
         }
         self.views = QStackedWidget()
         for page in self._view_pages.values():
@@ -160,6 +164,7 @@ class ConsolePage(QWidget):
             (self.SECRETS, self.tr("Secrets"), self.tr("Secrets"), "Ctrl+2"),
             (self.ROTATION, self.tr("Rotation"), self.tr("Rotation schedule"), "Ctrl+3"),
             (self.AUDIT, self.tr("Audit"), self.tr("Audit history and evidence"), "Ctrl+4"),
+            (self.ACCESS, self.tr("Access"), self.tr("Members, grants and requests"), "Ctrl+5"),
         ):
             button = QToolButton()
             button.setText(text)
