@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.core.model import Environment, Member
-from app.services import sync
 from app.services.environments import list_environments
 from app.services.requests import AccessRequest, list_requests
 from app.services.team import Grant, Invite, TeamMember, list_grants, list_invites, list_members
 from app.services.vault import Vault
-from app.storage.db import file_lock
 
 ADMINS = ("owner", "admin")
 
@@ -79,15 +77,7 @@ def snapshot(vault: Vault) -> TeamSnapshot:
 def catch_up(vault: Vault) -> bool:
     """Read what teammates published to the shared file since (a join, a request); True when
     the working copy changed. Raises IntegrityFailure when the two histories diverged."""
-    with file_lock(sync.lock_path(vault.vault_id)):
-        shared = sync.open_shared(vault.published)
-        try:
-            done = sync.catch_up(vault.conn, shared, vault.published)
-        finally:
-            shared.close()
-        if done == "fast-forward":
-            sync.save_pin(vault.conn, vault.vault_id)
-    return done == "fast-forward"
+    return vault.refresh()
 
 
 # -- who may do what ---------------------------------------------------------------------------

@@ -372,6 +372,20 @@ class Vault:
         data: dict[str, Any] = json.loads(plain)
         return data
 
+    def refresh(self) -> bool:
+        """Take in what teammates published since (a join, a request, a policy change); True
+        when the working copy moved on. IntegrityFailure when the two histories diverged."""
+        with file_lock(sync.lock_path(self.vault_id)):
+            shared = sync.open_shared(self.published)
+            try:
+                done = sync.catch_up(self.conn, shared, self.published)
+            finally:
+                shared.close()
+            if done == "fast-forward":
+                sync.save_pin(self.conn, self.vault_id)
+                self._load_gates()
+        return done == "fast-forward"
+
     # -- changing --------------------------------------------------------------------------
     def note(self, event: dict[str, Any]) -> None:
         """Keep an audit event for the next commit (or `flush_notes`), so recording it does not
