@@ -103,7 +103,7 @@ def _stream(
             kind = event["t"]
             if not shown or (kind != "audit" and not _matches(LABELS.get(kind, kind), action)):
                 continue  # left out before anything is decrypted
-            act, env, secret, details = d.describe(seq, event, before)
+            act, env, secret, details = d.describe(seq, event, before, header.ts)
             if not _matches(act, action):
                 continue
             if flt.env and env != flt.env:

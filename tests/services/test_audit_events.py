@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.core.clock import FixedClock
-from app.services import audit_events
+from app.services import audit_pointers
 from app.services.audit import entries
-from app.services.audit_events import Pointers
+from app.services.audit_pointers import Pointers
 from app.services.secrets import add_secret, rotate_secret, update_secret
 from app.services.vault import Vault
 from tests.services.evidence_world import busy
@@ -21,15 +21,15 @@ def test_names_as_they_were_with_almost_no_pointers_in_memory(
     update_secret(vault, "prod", "OpenAI prod", new_name="OpenAI main")
     expected = list(entries(vault))
     assert [e.secret for e in expected if e.action == "secret.rotate"][-1] == "OpenAI prod"
-    monkeypatch.setattr(audit_events, "_POINTERS", 1)
-    monkeypatch.setattr(audit_events, "_SPILL", 1)
+    monkeypatch.setattr(audit_pointers, "_POINTERS", 1)
+    monkeypatch.setattr(audit_pointers, "_SPILL", 1)
     assert list(entries(vault)) == expected
 
 
 def test_a_spilled_pointer_comes_back_and_a_final_one_is_the_projections(
     vault: Vault, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(audit_events, "_SPILL", 1)
+    monkeypatch.setattr(audit_pointers, "_SPILL", 1)
     first = add_secret(vault, "dev", "First", "f" * 24)
     second = add_secret(vault, "dev", "Second", "s" * 24)
     pointers = Pointers(vault.conn, size=1)
@@ -48,7 +48,7 @@ def test_a_spilled_pointer_comes_back_and_a_final_one_is_the_projections(
 def test_a_pointer_that_became_final_replaces_its_spilled_one(
     vault: Vault, monkeypatch: pytest.MonkeyPatch, spill: int
 ):
-    monkeypatch.setattr(audit_events, "_SPILL", spill)
+    monkeypatch.setattr(audit_pointers, "_SPILL", spill)
     key = add_secret(vault, "dev", "Key", "k" * 24)
     pointers = Pointers(vault.conn, size=1)
     pointers.set(key.id, (100, 1, "env-a"))

@@ -123,6 +123,55 @@ def test_details_of_other_events(action: str, details: dict, text: str) -> None:
     assert details_text(action, details) == text
 
 
+@pytest.mark.parametrize(
+    ("action", "details", "text"),
+    [
+        ("member.invite", {"member": "bob", "role": "member",
+                           "grants": ["dev: read", "prod: write"],
+                           "expires": "2026-12-07T09:00:00Z"},
+         "bob as member · grants dev: read, prod: write · expires 2026-12-07 09:00 UTC"),
+        ("member.invite", {"member": "dave", "role": "auditor", "expires": "2026-12-07T09:00:00Z"},
+         "dave as auditor · grants no environments · expires 2026-12-07 09:00 UTC"),
+        ("member.uninvite", {"member": "erin", "role": "member"},
+         "invite of erin (member) cancelled"),
+        ("member.join", {"member": "bob", "role": "member", "fingerprint": "0574 9223 0f0d"},
+         "bob as member · fingerprint 0574 9223 0f0d"),
+        ("member.approve", {"member": "bob", "role": "admin", "fingerprint": "0574 9223"},
+         "bob as admin · fingerprint 0574 9223"),
+        ("member.remove", {"member": "bob", "role": "member"}, "bob (member)"),
+        ("member.remove", {"member": "frank", "role": "member", "join_refused": True},
+         "frank (member) · join refused"),
+        ("access.grant", {"member": "bob", "access": "read"}, "bob · read"),
+        ("access.grant", {"member": "bob", "access": "write", "until": "2026-12-06T09:00:00Z",
+                          "request": "283bc5e71301e650"},
+         "bob · write · until 2026-12-06 09:00 UTC · from request 283bc5e71301e650"),
+        ("access.revoke", {"member": "carol"}, "carol"),
+        ("access.revoke", {"member": "bob", "until": "2026-12-06T09:00:00Z", "expired": True},
+         "bob · expired (until 2026-12-06 09:00 UTC)"),
+        ("access.request", {"request": "283b", "access": "write", "reason": "incident\n42"},
+         "write · incident 42 · request 283b"),
+        ("access.approve", {"request": "283b", "member": "bob", "access": "write"},
+         "bob · write · request 283b"),
+        ("access.deny", {"request": "9663", "member": "carol", "access": "read",
+                         "reason": "not needed"}, "carol · read · not needed · request 9663"),
+        ("key.rotate", {"key": "vault key", "epoch": 2}, "new vault key · key epoch 2"),
+        ("key.rotate", {"key": "environment key", "epoch": 3}, "new environment key · key epoch 3"),
+        ("env.reencrypt", {"values": 12, "epoch": 3}, "12 values re-encrypted · key epoch 3"),
+        ("env.reencrypt", {"values": 1, "epoch": 2}, "1 value re-encrypted · key epoch 2"),
+        ("key.grant", {"member": "bob", "epoch": 2, "via": "re-key"}, "bob · key epoch 2 · re-key"),
+        ("review.start", {"review": "ab12", "reviewer": "alice", "due": "2026-12-30T09:00:00Z",
+                          "grants": 5}, "reviewer alice · 5 grants · due 2026-12-30 09:00 UTC"),
+        ("review.decide", {"review": "ab12", "member": "bob", "decision": "revoke",
+                           "comment": "left the project"}, "bob · revoke · left the project"),
+        ("review.decide", {"review": "ab12", "member": "carol", "decision": "change",
+                           "access": "read", "comment": ""}, "carol · change → read"),
+        ("review.complete", {"review": "ab12"}, "signed off"),
+    ],
+)  # fmt: skip
+def test_details_of_team_events(action: str, details: dict, text: str) -> None:
+    assert details_text(action, details) == text
+
+
 def test_dates_in_another_zone_move_the_day() -> None:
     rows = build_rows(ENTRIES.values(), ZoneInfo("America/New_York"))
     assert [r.display[Col.TIME] for r in rows][-3:] == [

@@ -106,6 +106,84 @@ def _secret_update(d: Details) -> list[str]:
     return parts
 
 
+def _when(value: object) -> str:
+    """A UTC time from the details ("2026-12-06T09:00:00Z") as "2026-12-06 09:00 UTC"."""
+    text = str(value)
+    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 else text
+
+
+def _as_role(d: Details) -> str:
+    return (
+        _tr("%1 as %2")
+        .replace("%1", _value(d.get("member", "?")))
+        .replace("%2", _value(d.get("role", "?")))
+    )
+
+
+def _request_id(d: Details) -> str:
+    return _tr("request %1").replace("%1", _value(d["request"])) if d.get("request") else ""
+
+
+def _team_details(action: str, d: Details) -> list[str] | None:
+    """Invites, joins, approvals, removals, grants and requests; None for other actions."""
+    until = _tr("until %1").replace("%1", _when(d["until"])) if d.get("until") else ""
+    if action == "member.invite":
+        grants = _value(d.get("grants", "")) or _tr("no environments")
+        expires = _tr("expires %1").replace("%1", _when(d.get("expires", "?")))
+        return [_as_role(d), _tr("grants %1").replace("%1", grants), expires]
+    if action in ("member.join", "member.approve"):
+        return [_as_role(d), _tr("fingerprint %1").replace("%1", _value(d.get("fingerprint")))]
+    if action in ("member.uninvite", "member.remove"):
+        who = f"{_value(d.get('member', '?'))} ({_value(d.get('role', '?'))})"
+        if action == "member.uninvite":
+            return [_tr("invite of %1 cancelled").replace("%1", who)]
+        return [who, _tr("join refused") if d.get("join_refused") else ""]
+    if action == "access.grant":
+        origin = (
+            _tr("from request %1").replace("%1", _value(d["request"])) if d.get("request") else ""
+        )
+        return [_value(d.get("member", "?")), _value(d.get("access", "")), until, origin]
+    if action == "access.revoke":
+        if d.get("expired"):
+            until = _tr("expired (%1)").replace("%1", until)
+        return [_value(d.get("member", "?")), until]
+    if action == "access.request":
+        return [_value(d.get("access", "")), _value(d.get("reason", "")), until, _request_id(d)]
+    if action in ("access.approve", "access.deny"):
+        parts = [_value(d.get("member", "?")), _value(d.get("access", ""))]
+        return [*parts, _value(d.get("reason", "")), _request_id(d)]
+    if action == "key.rotate":
+        key = _tr("new vault key") if d.get("key") == "vault key" else _tr("new environment key")
+        return [key, _tr("key epoch %1").replace("%1", str(d.get("epoch")))]
+    if action == "env.reencrypt":
+        count = d.get("values", 0)
+        values = _tr("1 value") if count == 1 else _tr("%1 values").replace("%1", str(count))
+        return [
+            _tr("%1 re-encrypted").replace("%1", values),
+            _tr("key epoch %1").replace("%1", str(d.get("epoch"))),
+        ]
+    if action.startswith("review."):
+        return _review_details(action, d)
+    return None
+
+
+def _review_details(action: str, d: Details) -> list[str]:
+    """An access review's start, a decision on one grant, and its sign-off."""
+    if action == "review.start":
+        grants = d.get("grants", 0)
+        count = _tr("1 grant") if grants == 1 else _tr("%1 grants").replace("%1", str(grants))
+        due = _tr("due %1").replace("%1", _when(d.get("due", "?")))
+        return [_tr("reviewer %1").replace("%1", _value(d.get("reviewer", "?"))), count, due]
+    if action == "review.decide":
+        decision = _value(d.get("decision", "?"))
+        if d.get("access"):
+            decision += f" \N{RIGHTWARDS ARROW} {_value(d['access'])}"
+        return [_value(d.get("member", "?")), decision, _value(d.get("comment", ""))]
+    if action == "review.complete":
+        return [_tr("signed off")]
+    return [f"{k.replace('_', ' ')} {_value(v)}" for k, v in d.items() if v not in ("", None)]
+
+
 def details_text(action: str, details: Details, before: Details | None = None) -> str:
     """One line; `before` is the environment's previous policy for a policy change."""
     d = details
@@ -114,7 +192,10 @@ def details_text(action: str, details: Details, before: Details | None = None) -
         if policy is not None:
             return policy
     parts: list[str]
-    if action == "secret.rotate":
+    team = _team_details(action, d)
+    if team is not None:
+        parts = team
+    elif action == "secret.rotate":
         parts = [_tr("version %1").replace("%1", str(d.get("version", "?")))]
         parts += [_value(d[k]) for k in ("reason", "ticket") if d.get(k)]
     elif action in ("secret.copy", "secret.reveal"):
@@ -131,15 +212,12 @@ def details_text(action: str, details: Details, before: Details | None = None) -
     elif action == "secret.unflag":
         return _tr("withdrawn: %1").replace("%1", _value(d.get("note", "")))
     elif action == "member.add":
-        return (
-            _tr("%1 as %2")
-            .replace("%1", _value(d.get("member", "?")))
-            .replace("%2", _value(d.get("role", "?")))
-        )
-    elif action == "key.grant":
+        return _as_role(d)
+    elif action == "key.grant":  # a key handed over, at a grant, an approval or a re-key
         parts = [
             _value(d.get("member", "?")),
             _tr("key epoch %1").replace("%1", str(d.get("epoch"))),
+            _value(d.get("via", "")),
         ]
     elif action == "vault.create":
         return _value(d.get("name", ""))
