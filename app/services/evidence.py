@@ -25,7 +25,7 @@ from app.core.errors import Cancelled, InvalidInput
 from app.core.model import Environment
 from app.crypto.encoding import b64e
 from app.crypto.sign import public_pem
-from app.services import evidence_split, files
+from app.services import evidence_access, evidence_reviews, evidence_split, files
 from app.services import evidence_tables as tables
 from app.services.audit import HEADER as AUDIT_HEADER
 from app.services.audit import record_export
@@ -39,6 +39,21 @@ from app.services.vault import Vault
 from app.storage import ledger
 
 __all__ = ["Cancelled", "ExportResult", "PackReport", "export_pack", "verify_pack"]
+
+# The tables in the order the pack writes them, each as .csv and .jsonl: core.evidence's
+# TABLES and the access requests, which came with team access.
+TABLES = (
+    "audit-events",
+    "access-list",
+    evidence_access.REQUESTS,
+    "access-reviews",
+    "rotation-log",
+    "secret-inventory",
+    "policies",
+    "policy-history",
+    "mfa-enrollment",
+)
+DATA_FILES = tuple(f"{t}.{ext}" for t in TABLES for ext in ("csv", "jsonl"))
 
 Progress = Callable[[int, int], None]
 
@@ -178,8 +193,10 @@ def _write_tables(
 ) -> None:
     start, end, now = period.start, period.end, period.now
     pack.spooled("audit-events", AUDIT_HEADER, [p.audit for p in parts])
-    pack.table("access-list", tables.access_list(vault, envs))
-    pack.table("access-reviews", tables.access_reviews())
+    pack.table("access-list", evidence_access.access_list(vault, envs, found.access, now))
+    requests = evidence_access.access_requests(vault, envs, start, end)
+    pack.table(evidence_access.REQUESTS, requests)
+    pack.table("access-reviews", evidence_reviews.access_reviews(vault, start, end))
     pack.spooled("rotation-log", LOG_HEADER, [p.log for p in parts])
     inventory = [p.inventory[e.id] for e in envs for p in parts]
     pack.spooled("secret-inventory", tables.INVENTORY_HEADER, inventory)

@@ -19,8 +19,20 @@ _FILES = (
     ),
     (
         "access-list",
-        "who holds which key (Vanta's access-file columns, plus environment and"
-        " access): the vault key opens names and history, an environment key opens its values.",
+        "who was given which key, from when until when (Vanta's access-file columns, plus"
+        " environment, access, end date of a time-bound grant, granter, the request it came"
+        " from, and who took it away): one row per member and key, the whole history. The"
+        " vault key (environment '(all)') opens names and history, an environment's key its"
+        " values. Status: active; pending (joined, not approved); revoked; expired (revoked"
+        " after its end date); 'expired, not yet revoked' (the key is withdrawn when an admin"
+        " next unlocks); changed (a later grant replaced it); removed (the member left);"
+        " refused (a join never approved). 'access appropriate' is for the reviewer to fill.",
+    ),
+    (
+        "access-requests",
+        "access requests open at some time in the period: who asked for which environment"
+        " and access, until when, why, and who approved or denied it, when and why. The"
+        " requester never decides their own request.",
     ),
     (
         "access-reviews",
@@ -38,7 +50,11 @@ _FILES = (
     ),
     ("policies", "each environment's policy (step-up, window, clipboard, rotation, review)."),
     ("policy-history", "each policy setting made or changed in the period, old and new."),
-    ("mfa-enrollment", "each active member's TOTP step-up enrollment and recovery codes left."),
+    (
+        "mfa-enrollment",
+        "each active member's step-up environments (those granted to them), TOTP"
+        " enrollment and recovery codes left.",
+    ),
 )
 
 README = """KeyLedger evidence pack
@@ -199,6 +215,18 @@ def summary(ov: Overview, info: Mapping[str, object], uses: Mapping[str, int]) -
         )
         or '<tr><td colspan="3">No step-up in the period.</td></tr>'
     )
+    t = ov.team
+    team_rows = "".join(
+        f'<tr><td>{escape(label)}</td><td align="right">{count}</td></tr>'
+        for label, count in (
+            ("active members", t.members.get("active", 0)),
+            ("joined, awaiting approval", t.pending_joins),
+            ("removed members", t.members.get("removed", 0)),
+            ("open invites", t.open_invites),
+            ("open access requests", t.open_requests),
+            ("grants past their end date, not yet revoked", t.expired_grants),
+        )
+    )
     verified = ov.verification
     checked = (
         f"last full verification on the exporting computer: {verified.at[:19]} UTC,"
@@ -218,6 +246,9 @@ def summary(ov: Overview, info: Mapping[str, object], uses: Mapping[str, int]) -
 <h2>Keys by environment and rotation status</h2>
 <table border="1" cellspacing="0" cellpadding="4"><tr><th>environment</th><th>keys</th>{head}
 </tr>{env_rows}</table>
+<h2>Team access</h2>
+<table border="1" cellspacing="0" cellpadding="4">{team_rows}</table>
+<p>access-list and access-requests hold who could read what, from when until when, and why.</p>
 <h2>Step-up use by month</h2>
 <table cellspacing="2" cellpadding="2"><tr><th>month</th><th>successful step-ups</th><th></th>
 </tr>{use_rows}</table>

@@ -31,6 +31,7 @@ from app.core.model import AuditEntry, Environment
 from app.core.rotation import RotationStatus
 from app.services.audit_events import Describer
 from app.services.catalog import decode_body
+from app.services.evidence_access import ACCESS_KINDS, Change, change
 from app.services.evidence_spool import Spool
 from app.services.evidence_tables import utc
 from app.services.vault import Vault
@@ -99,6 +100,7 @@ class Found:
     confirmed: dict[tuple[str, str], str] = field(default_factory=dict)  # totp.confirm times
     step_ups: Counter[str] = field(default_factory=Counter)  # successful step-ups by month
     counts: Counter[tuple[str, RotationStatus]] = field(default_factory=Counter)
+    access: list[Change] = field(default_factory=list)  # membership and grant changes
 
     def merge(self, other: Found) -> None:
         """Add a later range's findings (ledger order is kept: `other` comes after)."""
@@ -107,6 +109,7 @@ class Found:
         self.confirmed.update(other.confirmed)
         self.step_ups.update(other.step_ups)
         self.counts.update(other.counts)
+        self.access += other.access
 
 
 @dataclass(frozen=True)
@@ -229,9 +232,11 @@ class _Pass:
             self.found.step_ups[commit[4][:7]] += 1
         elif kind == "secret.add" and cur is not None:
             self._inventory(seq, event, cur)
+        elif kind in ACCESS_KINDS:  # the whole history, whatever the period
+            self.found.access.append(change(event, commit[4], commit[2]))
         if not shown:
             return
-        act, env, secret, details = d.describe(seq, event, before)
+        act, env, secret, details = d.describe(seq, event, before, commit[4])
         self.out.audit.add(
             (commit[0], commit[1], commit[2], act, env, secret, _details_text(details))
         )

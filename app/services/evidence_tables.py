@@ -1,5 +1,6 @@
-"""The rows of the evidence pack's small tables (members, policies, TOTP), and the headers of
-all of them; the three large tables come from one pass over the ledger (evidence_history).
+"""The rows of the evidence pack's small tables (policies, their history, TOTP) and the headers
+of the access list and the large tables; the three large tables come from one pass over the ledger (evidence_history), the access
+list and the access requests from evidence_access, the reviews from evidence_reviews.
 
 Each function returns the table's header and an iterator of rows. A cell is text, a number,
 None or a dict/list (JSON details), ready for JSON as it is: times are already UTC ISO 8601 text
@@ -38,8 +39,11 @@ ACCESS_HEADER = (
     "date deactivated",
     "environment",
     "access",
+    "access until",
+    "granted by",
+    "request",
+    "deactivated by",
 )
-REVIEW_HEADER = ("review", "environment", "member", "reviewer", "decision", "decided at", "note")
 INVENTORY_HEADER = (
     "environment",
     "name",
@@ -75,53 +79,23 @@ MFA_HEADER = (
 )
 
 
-def _member_rows(vault: Vault) -> list[tuple[str, str, str, str, str]]:
-    """(id, handle, role, status, added at) of every member, in the order they joined."""
-    result = []
-    for member_id, handle, role, status, header in vault.conn.execute(
-        "SELECT m.id, m.handle, m.role, m.status, c.header FROM members m"
-        " JOIN events e ON e.seq = m.added_seq JOIN commits c ON c.seq = e.commit_seq"
-        " ORDER BY m.added_seq"
+def _member_rows(vault: Vault) -> list[tuple[str, str, str, str]]:
+    """(id, handle, role, status) of every member, in the order they were added."""
+    return vault.conn.execute(
+        "SELECT id, handle, role, status FROM members ORDER BY added_seq"
+    ).fetchall()
+
+
+def _step_up_grants(vault: Vault, gated: dict[str, str]) -> dict[str, list[str]]:
+    """Each member's step-up environments: those granted to them (and not yet revoked)."""
+    found: dict[str, list[str]] = {}
+    for member_id, env_id in vault.conn.execute(
+        "SELECT g.member_id, g.env_id FROM grants g JOIN environments e ON e.id = g.env_id"
+        " ORDER BY e.position"
     ):
-        ts = str(json.loads(bytes(header))["ts"])
-        result.append((member_id, handle, role, status, utc(ts)))
-    return result
-
-
-def _scopes(vault: Vault) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for member_id, scope in vault.conn.execute("SELECT DISTINCT member_id, scope FROM wraps"):
-        found.setdefault(member_id, set()).add(scope)
+        if env_id in gated:
+            found.setdefault(member_id, []).append(gated[env_id])
     return found
-
-
-def access_list(vault: Vault, envs: list[Environment]) -> Table:
-    """One row per member and key they hold: the vault key (catalog and history) and each
-    environment's key. Nobody holds access that is not listed: keys are wrapped per member."""
-    scopes = _scopes(vault)
-
-    def rows() -> Rows:
-        for member_id, handle, role, status, added in _member_rows(vault):
-            held = scopes.get(member_id, set())
-            for env in [None, *envs]:
-                scope = "vault" if env is None else env.id
-                if scope not in held:
-                    continue
-                if env is None:
-                    name, access = "(all)", "catalog and history: read"
-                else:
-                    name = env.name
-                    access = "values: read" if role == "auditor" else "values: read and write"
-                    if env.policy.step_up != "none":
-                        access += f"; {env.policy.step_up.upper()} step-up"
-                yield (handle, handle, role, status, "", added, None, name, access)
-
-    return ACCESS_HEADER, rows()
-
-
-def access_reviews() -> Table:
-    """No review workflow exists yet: the header only (the README says so)."""
-    return REVIEW_HEADER, iter(())
 
 
 def policies(envs: list[Environment]) -> Table:
@@ -161,10 +135,10 @@ def policy_history(events: list[AuditEntry]) -> Table:
 def mfa_enrollment(
     vault: Vault, envs: list[Environment], confirmed: dict[tuple[str, str], str]
 ) -> Table:
-    """Each active member: the step-up environments they hold keys for, and their TOTP state;
+    """Each active member: the step-up environments granted to them, and their TOTP state;
     `confirmed` holds when each (member, enrollment) was confirmed (from the ledger pass)."""
     gated = {e.id: e.name for e in envs if e.policy.step_up != "none"}
-    scopes = _scopes(vault)
+    granted = _step_up_grants(vault, gated)
     totp: dict[str, tuple[str, str, int]] = {}
     for member_id, enrollment, status, recovery, used in vault.conn.execute(
         "SELECT member_id, enrollment, status, recovery, used FROM totp"
@@ -172,10 +146,10 @@ def mfa_enrollment(
         totp[member_id] = (enrollment, status, len(json.loads(recovery)) - len(json.loads(used)))
 
     def rows() -> Rows:
-        for member_id, handle, role, status, _ in _member_rows(vault):
+        for member_id, handle, role, status in _member_rows(vault):
             if status != "active":
                 continue
-            access = "; ".join(n for i, n in gated.items() if i in scopes.get(member_id, ()))
+            access = "; ".join(granted.get(member_id, ()))
             enrollment, state, left = totp.get(member_id, ("", "none", 0))
             enrolled = state in ("active", "recovered")
             at = confirmed.get((member_id, enrollment)) if enrolled else None

@@ -34,8 +34,8 @@ class EnvFigures:
 
 @dataclass(frozen=True)
 class ReviewFigures:
-    """Access reviews. Until a review has been completed, the first falls due one cadence
-    (the shortest of the environments' policies) after the vault was created."""
+    """Access reviews. The next falls due one cadence (the shortest of the environments'
+    policies) after the last sign-off, or after the vault was created until the first."""
 
     completed: int
     last_completed: str | None
@@ -54,15 +54,33 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class TeamFigures:
+    """The team as an admin needs to see it: who is in, and what waits for an admin."""
+
+    members: Mapping[str, int] = field(default_factory=dict)  # active, pending, removed
+    roles: Mapping[str, int] = field(default_factory=dict)  # of the active members
+    open_invites: int = 0  # not yet used, cancelled or expired
+    pending_joins: int = 0  # joined, waiting for an admin to compare fingerprints and approve
+    open_requests: int = 0  # access requests waiting for an admin's decision
+    expired_grants: int = 0  # past their end date; revoked when an admin next unlocks
+
+    @property
+    def waiting(self) -> int:
+        """What needs an admin now: joins to approve and requests to decide."""
+        return self.pending_joins + self.open_requests
+
+
+@dataclass(frozen=True)
 class Overview:
     vault_name: str
     generated_at: str
     envs: tuple[EnvFigures, ...]
     reviews: ReviewFigures
-    step_up_members: int  # active members holding the key of an environment with step-up
+    step_up_members: int  # active members granted an environment with step-up
     step_up_enrolled: int  # of them, with an active authenticator enrollment
     verification: Verification
     step_up_uses: Mapping[str, int] = field(default_factory=dict)  # "YYYY-MM" -> successes
+    team: TeamFigures = field(default_factory=TeamFigures)
 
     @property
     def keys(self) -> int:
@@ -106,26 +124,57 @@ def overview(
         row[0] for row in vault.conn.execute("SELECT member_id FROM totp WHERE status = 'active'")
     }
     cadence = min((REVIEW_CADENCES[e.policy.review] for e in envs), default=91)
-    created = _created_at(vault)
-    next_review = created + timedelta(days=cadence)
+    completed, last = vault.conn.execute(
+        "SELECT count(*), max(completed_at) FROM reviews WHERE status = 'completed'"
+    ).fetchone()
+    since = datetime.fromisoformat(last) if last else _created_at(vault)
+    next_review = since + timedelta(days=cadence)
     return Overview(
         vault.name,
         iso(now),
         env_figures,
-        ReviewFigures(0, None, iso(next_review), next_review <= now),
+        ReviewFigures(int(completed), last, iso(next_review), next_review <= now),
         len(members),
         len(members & enrolled),
         last_verification(vault.vault_id),
         step_up_uses(vault),
+        team_figures(vault, now),
     )
 
 
 def _step_up_members(vault: Vault, env_ids: list[str]) -> set[str]:
+    """Active members who can open a step-up environment: those it is granted to."""
     rows = vault.conn.execute(
-        "SELECT DISTINCT w.member_id, w.scope FROM wraps w JOIN members m ON m.id = w.member_id"
+        "SELECT DISTINCT g.member_id, g.env_id FROM grants g JOIN members m ON m.id = g.member_id"
         " WHERE m.status = 'active'"
     )
-    return {member for member, scope in rows if scope in env_ids}
+    return {member for member, env in rows if env in env_ids}
+
+
+def team_figures(vault: Vault, now: datetime) -> TeamFigures:
+    conn = vault.conn
+    stamp = iso(now)
+    members = dict(conn.execute("SELECT status, count(*) FROM members GROUP BY status").fetchall())
+    roles = dict(
+        conn.execute(
+            "SELECT role, count(*) FROM members WHERE status = 'active' GROUP BY role"
+        ).fetchall()
+    )
+    invites = conn.execute(
+        "SELECT count(*) FROM invites WHERE status = 'open' AND expires >= ?", (stamp,)
+    ).fetchone()[0]
+    requests = conn.execute("SELECT count(*) FROM requests WHERE status = 'open'").fetchone()[0]
+    expired = conn.execute(
+        "SELECT count(*) FROM grants WHERE until IS NOT NULL AND until < ?", (stamp,)
+    ).fetchone()[0]
+    return TeamFigures(
+        {s: int(members.get(s, 0)) for s in ("active", "pending", "removed")},
+        {r: int(n) for r, n in roles.items()},
+        int(invites),
+        int(members.get("pending", 0)),
+        int(requests),
+        int(expired),
+    )
 
 
 def _created_at(vault: Vault) -> datetime:
@@ -192,6 +241,7 @@ def as_dict(ov: Overview) -> dict[str, object]:
                 "step_up_enrolled": ov.step_up_enrolled,
                 "verification": ov.verification.__dict__,
                 "step_up_uses": dict(ov.step_up_uses),
+                "team": {**ov.team.__dict__, "waiting": ov.team.waiting},
             }
         )
     )

@@ -18,14 +18,14 @@ from app.core.errors import Cancelled, Conflict, IntegrityFailure, InvalidInput
 from app.crypto import sign
 from app.crypto.encoding import b64e
 from app.services.audit import entries
-from app.services.evidence import export_pack, verify_pack
+from app.services.evidence import DATA_FILES, TABLES, export_pack, verify_pack
 from app.services.files import sha256_file
 from app.services.vault import Vault
 from tests.services.evidence_world import EVIL, busy
 
 DAY = date(2026, 11, 30)
 LATER = date(2026, 12, 10)
-ALL_FILES = (*layout.DATA_FILES, layout.README, layout.SUMMARY, layout.SIGNER)
+ALL_FILES = (*DATA_FILES, layout.README, layout.SUMMARY, layout.SIGNER)
 EVERY_MEMBER = (*ALL_FILES, layout.MANIFEST, layout.SIGNATURE)
 
 
@@ -178,7 +178,7 @@ def test_formula_cells_are_neutralised_in_every_csv(pack: Path):
 
 def test_jsonl_holds_the_same_rows_as_csv(pack: Path):
     files = members(pack)
-    for stem in layout.TABLES:
+    for stem in TABLES:
         header, *rows = csv_rows(files[f"{stem}.csv"])
         records = [json.loads(line) for line in files[f"{stem}.jsonl"].decode().splitlines()]
         assert len(records) == len(rows), stem

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core import evidence as layout
 from app.core.clock import FixedClock
 from app.core.errors import Cancelled, IntegrityFailure
 from app.services import evidence_split
-from app.services.evidence import export_pack
+from app.services.evidence import DATA_FILES, export_pack
 from app.services.secrets import rotate_secret, update_secret
 from app.services.vault import Vault
 from tests.services.evidence_world import busy
@@ -31,7 +30,7 @@ def world(vault: Vault, clock: FixedClock) -> None:
 
 def data_files(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as zf:
-        return {name: zf.read(name) for name in layout.DATA_FILES}
+        return {name: zf.read(name) for name in DATA_FILES}
 
 
 def no_children() -> bool:

@@ -102,3 +102,59 @@ def test_a_failed_verification_is_remembered_as_failed(vault: Vault, clock: Fixe
     assert last.at is not None
     assert last.problem == " ".join(str(caught.value).split())
     assert last.commits == 0
+
+
+def test_team_figures_count_members_and_what_waits_for_an_admin(vault: Vault, clock: FixedClock):
+    from app.services import access, requests, team
+    from tests.team import add_teammate, join_as
+
+    open_step_ups(vault)
+    bob = add_teammate(vault, "bob", "member", ("dev:read",))
+    add_teammate(vault, "dave", "auditor").lock()
+    join_as(vault, "carol")  # joined: an admin must compare fingerprints and approve
+    team.invite(vault, "erin", "member", [])  # not joined yet
+    try:
+        requests.request_access(bob, "prod", "read", "on call this week")
+    finally:
+        bob.lock()
+    access.grant(vault, "bob", "staging", "read", until=clock.now() + timedelta(days=1))
+    ov = overview(vault, clock.now())
+    t = ov.team
+    assert dict(t.members) == {"active": 3, "pending": 1, "removed": 0}
+    assert dict(t.roles) == {"owner": 1, "member": 1, "auditor": 1}
+    assert (t.open_invites, t.pending_joins, t.open_requests, t.expired_grants) == (1, 1, 1, 0)
+    assert t.waiting == 2
+    assert ov.step_up_members == 1  # prod is granted to alice alone so far
+    access.grant(vault, "bob", "prod", "read")
+    clock.advance(days=8)  # erin's invite lapses, bob's staging grant runs out
+    access.remove_member(vault, "carol")  # the join refused
+    later = overview(vault, clock.now())
+    assert later.step_up_members == 2  # granted prod, enrolled or not
+    assert later.step_up_enrolled == 0
+    assert (later.team.open_invites, later.team.pending_joins, later.team.expired_grants) == (
+        0,
+        0,
+        1,
+    )
+    assert dict(later.team.members) == {"active": 3, "pending": 0, "removed": 1}
+    assert as_dict(later)["team"] == {
+        "members": {"active": 3, "pending": 0, "removed": 1},
+        "roles": {"owner": 1, "member": 1, "auditor": 1},
+        "open_invites": 0,
+        "pending_joins": 0,
+        "open_requests": 1,
+        "expired_grants": 1,
+        "waiting": 1,
+    }
+
+
+def test_a_completed_review_moves_the_next_one_a_cadence_on(vault: Vault, clock: FixedClock):
+    from tests.services import team_world
+
+    clock.advance(days=100)  # the first review is overdue: 91 days after creation
+    assert overview(vault, clock.now()).reviews.overdue
+    team_world.reviewed(vault, clock)
+    reviews = overview(vault, clock.now()).reviews
+    assert (reviews.completed, reviews.last_completed) == (1, "2027-03-12T09:00:00.000000Z")
+    assert reviews.next_due.startswith("2027-06-11T09:00:00")  # quarterly (staging, prod)
+    assert not reviews.overdue
