@@ -36,8 +36,10 @@ _FILES = (
     ),
     (
         "access-reviews",
-        "access review decisions. KeyLedger has no review workflow yet, so this"
-        " file holds its header only.",
+        "every row of the access review campaigns open in the period: the grant as it stood"
+        " (Vanta's access-file columns), the decision (keep, revoke, change), who decided it,"
+        " when and why, its last use and justification; nobody decides a row about their own"
+        " access, and the reviewer's sign-off carries out the revocations.",
     ),
     (
         "rotation-log",

@@ -161,6 +161,7 @@ def test_no_invite_code_or_value_in_any_file(vault: Vault, clock: FixedClock, tm
     readme = files["README.txt"].decode()
     assert "access-requests.csv/.jsonl" in readme
     assert "expired, not yet revoked" in readme
+    assert "header only" not in readme  # reviews are in the pack now
 
 
 def test_access_reviews_of_the_period_with_their_decisions(
