@@ -27,6 +27,7 @@ from app.ui.console_controller import ConsoleController
 from app.ui.icons import app_icon
 from app.ui.navigator import Navigator
 from app.ui.overview_controller import OverviewController
+from app.ui.reviews_controller import ReviewsController
 from app.ui.rotation_controller import RotationController
 from app.ui.screen_lock import ScreenLockWatcher
 from app.ui.theme import apply_theme
@@ -82,9 +83,13 @@ class MainWindow(QMainWindow):
         )
         self.audit = AuditController(self.console.audit, self.controller, self.settings, self)
         self.access = AccessController(self.console, self.controller, self)
+        self.reviews = ReviewsController(
+            self.console.reviews, self.console.review_banner, self.controller, self
+        )
         self.navigator = Navigator(self.console, self.controller, self.audit)
-        for source in (self.rotation, self.overview, self.audit, self.access):
+        for source in (self.rotation, self.overview, self.audit, self.access, self.reviews):
             source.message.connect(self._on_controller_message)
+        self.reviews.show_requested.connect(lambda: self.navigator.show(self.console.REVIEWS))
         self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
         self.clipboard.countdown.connect(self._on_clipboard_countdown)
         self.welcome.create_requested.connect(self._on_welcome_create_requested)
@@ -217,6 +222,7 @@ class MainWindow(QMainWindow):
         expired = self.access.expire_grants()
         self.controller.load(None if expired else prepared)
         self.navigator.home()
+        self.reviews.check_due()  # the banner, when an access review is overdue
         self.pages.setCurrentWidget(self.console)
         self.vault_unlocked.emit()
 
@@ -237,7 +243,7 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.step_up_label.setText("")
         self.controller.unload()
-        for controller in (self.rotation, self.overview, self.audit, self.access):
+        for controller in (self.rotation, self.overview, self.audit, self.access, self.reviews):
             controller.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept

@@ -8,9 +8,6 @@ from app.ui.audit_controller import AuditController
 from app.ui.console_controller import ActionFactory, ConsoleController
 from app.ui.views.console import ConsolePage
 
-# What a review needs until the Reviews view exists: who was given which keys, and when.
-REVIEW_FILTER = "key.grant"
-
 
 class Navigator(QObject):
     def __init__(
@@ -27,6 +24,7 @@ class Navigator(QObject):
         action(self.tr("Rotation view"), "Ctrl+3", lambda: self.show(self.page.ROTATION))
         action(self.tr("Audit view"), "Ctrl+4", lambda: self.show(self.page.AUDIT))
         action(self.tr("Access view"), "Ctrl+5", lambda: self.show(self.page.ACCESS))
+        action(self.tr("Reviews view"), "Ctrl+6", lambda: self.show(self.page.REVIEWS))
 
     def show(self, name: str) -> None:
         if self.console.vault is not None:
@@ -54,12 +52,12 @@ class Navigator(QObject):
             self.console.show_needing_rotation()  # just those keys, flagged first
         elif target.startswith("rotation"):
             self.show(page.ROTATION)
-        elif target in ("audit", "verify", "reviews"):
+        elif target == "reviews":
+            self.show(page.REVIEWS)
+        elif target in ("audit", "verify"):
             self.show(page.AUDIT)
             if target == "verify":
                 self.audit.verify()
-            elif target == "reviews":
-                page.audit.filter.setText(REVIEW_FILTER)
         elif target == "step-up":
             self.console.step_up.manage()
 

@@ -56,30 +56,20 @@ def review_team(path: Path, key_text: str, clock: FixedClock) -> Iterator[Team]:
         dora.lock()
 
 
-def reviews_of(qtbot, window):  # type: ignore[no-untyped-def]
+def reviews_of(window):  # type: ignore[no-untyped-def]
     """The window's Reviews controller, its dates in UTC."""
     from datetime import UTC
 
-    from app.ui.reviews_controller import ReviewsController
-    from app.ui.views.review_banner import ReviewBanner
-    from app.ui.views.reviews_view import ReviewsView
-
-    view, banner = ReviewsView(), ReviewBanner()
-    qtbot.addWidget(view)
-    qtbot.addWidget(banner)
-    controller = ReviewsController(view, banner, window.controller, window)
-    controller.tz = UTC
-    window.vault_unlocked.connect(controller.check_due)
-    window.vault_locked.connect(lambda _reason: controller.unload())
-    view.resize(1300, 700)
-    view.show()
-    return controller
+    window.reviews.tz = UTC
+    return window.reviews
 
 
 def open_as(qtbot, window, world: Team, handle: str, key_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Unlock as this member, then open the Reviews view from the rail."""
     window.open_vault(world.path)
     window.unlock_page.member.setCurrentText(handle)
     window.unlock_page.passphrase.setText(PASSPHRASE)
     window.unlock_page.secret_key.setText(key_text)
     with qtbot.waitSignal(window.vault_unlocked, timeout=15_000):
         window.unlock_page.unlock.click()
+    window.console.nav["reviews"].click()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app.services.rotation import flag_secret
-from app.ui.navigator import REVIEW_FILTER
 from tests.ui.conftest import unlock
 from tests.ui.test_main_window import names_shown
 
@@ -36,8 +35,8 @@ def test_every_overview_link_lands_where_it_says(qtbot, window, team_vault, monk
     assert console.secrets.status_filter() is None  # leaving Secrets ends the filter
 
     follow("reviews")
-    assert console.current_view() == "audit"
-    assert console.audit.filter.text() == REVIEW_FILTER
+    assert console.current_view() == "reviews"
+    assert console.nav["reviews"].isChecked()
 
     follow("verify")
     assert console.audit.badge.text() == "Verifying…"

@@ -34,23 +34,25 @@ def test_banner_text(qapp, overdue: bool, running: bool, now: datetime, text: st
 
 
 def test_no_banner_when_no_review_is_due(qtbot, window, team_vault):
-    controller = reviews_of(qtbot, window)
+    controller = reviews_of(window)
     unlock(qtbot, window, *team_vault)
     assert controller.banner.isHidden()
 
 
 def test_an_overdue_review_shows_on_unlock(qtbot, window, team_vault, clock):
-    controller = reviews_of(qtbot, window)
-    banner = controller.banner
+    controller = reviews_of(window)
+    banner = window.console.review_banner
     with review_team(*team_vault, clock) as world:
         open_as(qtbot, window, world, "alice", world.alice_key)  # 100 days on: overdue
-        assert not banner.isHidden()
+        assert banner.isVisible()
         assert banner.text.text() == (
             "An access review is overdue since 2027-03-01: nobody has confirmed who holds"
             " which keys."
         )
+        window.console.nav["overview"].click()
         with qtbot.waitSignal(controller.show_requested):
             banner.show_button.click()
+        assert window.console.current_view() == "reviews"
         made = reviews.start(world.dora, clock.now() + timedelta(days=30), "alice")
         window.controller.load()  # a review under way and in time: no banner
         assert banner.isHidden()

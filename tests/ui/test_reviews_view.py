@@ -30,8 +30,8 @@ def world(team_vault, clock):
 
 
 @pytest.fixture
-def controller(qtbot, window):
-    return reviews_of(qtbot, window)
+def controller(window):
+    return reviews_of(window)
 
 
 @pytest.fixture
@@ -71,7 +71,9 @@ def shown(view, handle: str, env: str, column: ReviewColumn) -> str:
     return view.rows.index_of(handle, env, column).data()
 
 
-def test_start_a_review_of_every_grant(qtbot, controller, view, monkeypatch):
+def test_start_a_review_of_every_grant(qtbot, window, controller, view, monkeypatch):
+    assert window.console.current_view() == "reviews"
+    assert window.console.nav["reviews"].toolTip() == "Access reviews (Ctrl+6)"
     assert view.heading.text() == "No access reviews yet."
     assert view.due.text().startswith("A review is overdue since ")
     with qtbot.waitSignal(controller.message) as said:
@@ -88,6 +90,10 @@ def test_start_a_review_of_every_grant(qtbot, controller, view, monkeypatch):
     assert shown(view, "bob", "dev", ReviewColumn.LAST_USED).endswith("(run)")
     assert not view.buttons.start.isEnabled()
     assert "already open" in view.buttons.start.toolTip()
+    assert window.statusBar().currentMessage() == said.args[0]
+    next(a for a in window.actions() if a.text() == "Overview").trigger()
+    next(a for a in window.actions() if a.text() == "Reviews view").trigger()
+    assert window.console.current_view() == "reviews"
 
 
 def test_deciding_a_row_needs_a_comment_to_revoke_or_change(qtbot, view, monkeypatch):

@@ -1,5 +1,5 @@
 """The console: the navigation rail and its views: Overview (home), Secrets (environment
-sections, the secrets table, the detail pane), Rotation, Audit and Access."""
+sections, the secrets table, the detail pane), Rotation, Audit, Access and Reviews."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from app.ui.views.audit_view import AuditView
 from app.ui.views.detail import DetailPane
 from app.ui.views.env_delegate import EnvironmentDelegate
 from app.ui.views.overview_view import OverviewView
+from app.ui.views.review_banner import ReviewBanner
+from app.ui.views.reviews_view import ReviewsView
 from app.ui.views.rotation_banner import RotationBanner
 from app.ui.views.rotation_view import RotationView
 
@@ -35,11 +37,12 @@ class ConsolePage(QWidget):
     """Signals:
     add_requested(): add a secret to the selected environment.
     lock_requested(), settings_requested(), step_up_requested(): from the rail.
-    view_changed(str): 'overview', 'secrets', 'rotation', 'audit' or 'access' is now shown.
+    view_changed(str): 'overview', 'secrets', 'rotation', 'audit', 'access' or 'reviews' is now
+        shown.
     """
 
     OVERVIEW, SECRETS, ROTATION, AUDIT = "overview", "secrets", "rotation", "audit"
-    ACCESS = "access"
+    ACCESS, REVIEWS = "access", "reviews"
 
     view_changed = Signal(str)
     add_requested = Signal()
@@ -128,23 +131,28 @@ class ConsolePage(QWidget):
         self.rotation = RotationView()
         self.audit = AuditView()
         self.access = AccessView()
+        self.reviews = ReviewsView()
         self._view_pages: dict[str, QWidget] = {
             self.OVERVIEW: self.overview,
             self.SECRETS: splitter,
             self.ROTATION: self.rotation,
             self.AUDIT: self.audit,
             self.ACCESS: self.access,
+            self.REVIEWS: self.reviews,
         }
         self.views = QStackedWidget()
         for page in self._view_pages.values():
             self.views.addWidget(page)
         self.views.setCurrentWidget(splitter)
-        # The rotation banner stands above every view: unlocking lands on the Overview.
+        # The rotation and review banners stand above every view: unlocking lands on the
+        # Overview.
         self.rotation_banner = RotationBanner()
+        self.review_banner = ReviewBanner()
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
         main.setSpacing(0)
         main.addWidget(self.rotation_banner)
+        main.addWidget(self.review_banner)
         main.addWidget(self.views, 1)
         layout.addLayout(main, 1)
         self.setTabOrder(self.filter, self.table)
@@ -165,6 +173,7 @@ class ConsolePage(QWidget):
             (self.ROTATION, self.tr("Rotation"), self.tr("Rotation schedule"), "Ctrl+3"),
             (self.AUDIT, self.tr("Audit"), self.tr("Audit history and evidence"), "Ctrl+4"),
             (self.ACCESS, self.tr("Access"), self.tr("Members, grants and requests"), "Ctrl+5"),
+            (self.REVIEWS, self.tr("Reviews"), self.tr("Access reviews"), "Ctrl+6"),
         ):
             button = QToolButton()
             button.setText(text)
