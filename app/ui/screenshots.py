@@ -27,10 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     from app.ui.shots import capture_all, capture_rotate_wizard
     from app.ui.shots_access import capture_access
+    from app.ui.shots_reviews import capture_reviews
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = capture_all(args.out, args.theme) + capture_rotate_wizard(args.out, args.theme)
     written += capture_access(args.out, args.theme)
+    written += capture_reviews(args.out, args.theme)
     for path in written:
         print(path)  # noqa: T201 - the list of files is this tool's output
     return 0

@@ -86,9 +86,12 @@ class DecideDialog(QDialog):
         self.access.addItem(self.tr("read"), "read")
         self.access.addItem(self.tr("write"), "write")
         self.choice = QButtonGroup(self)
-        for n, button in enumerate((self.keep, self.revoke, self.change)):
+        for button in (self.keep, self.revoke, self.change):
             self.choice.addButton(button)
-            grid.addWidget(button, n, 0)
+        # Keep and Revoke span the row, so the combo sits right after "Change the access to".
+        grid.addWidget(self.keep, 0, 0, 1, 3)
+        grid.addWidget(self.revoke, 1, 0, 1, 3)
+        grid.addWidget(self.change, 2, 0)
         grid.addWidget(self.access, 2, 1)
         grid.setColumnStretch(2, 1)
         layout.addLayout(grid)

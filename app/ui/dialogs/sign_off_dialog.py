@@ -64,6 +64,13 @@ def _change_line(change: PlannedChange, done: bool = False) -> str:
     )
 
 
+def _fit(listing: QListWidget, most: int = 10) -> None:
+    """As tall as its lines (up to `most`, then it scrolls), not the stock 200 px."""
+    rows = min(max(listing.count(), 1), most)
+    line = listing.sizeHintForRow(0) if listing.count() else listing.fontMetrics().height()
+    listing.setFixedHeight(rows * line + 2 * listing.frameWidth() + 4)
+
+
 class SignOffDialog(QDialog):
     """Signals:
     confirmed(): the reviewer chose to sign off.
@@ -76,7 +83,7 @@ class SignOffDialog(QDialog):
     def __init__(self, campaign: Campaign, plan: SignOffPlan, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(_tr("Sign off review %1").replace("%1", campaign.id[:8]))
-        self.setMinimumSize(600, 380)
+        self.setMinimumWidth(600)
         layout = QVBoxLayout(self)
         self.intro = QLabel(
             _tr(
@@ -91,6 +98,7 @@ class SignOffDialog(QDialog):
         self.actions = QListWidget()
         self.actions.setAccessibleName(_tr("What the sign-off carries out"))
         self.actions.addItems(plan_lines(plan))
+        _fit(self.actions)
         layout.addWidget(self.actions, 1)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
@@ -116,10 +124,21 @@ class SignOffDialog(QDialog):
         self.show_flagged.hide()
         layout.addWidget(self.buttons)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setFocus()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Tall enough for the wrapped labels at this width (the stock size hint is not, at
+        200%), and never shorter than that."""
+        layout = self.layout()
+        width = max(self.width(), self.minimumWidth())
+        height = max(layout.totalHeightForWidth(width), layout.totalSizeHint().height())
+        self.setMinimumHeight(height)
+        self.resize(width, height)
 
     def _show_keys(self, flagged: Sequence[tuple[str, str]], done: bool) -> None:
         self.keys.clear()
         self.keys.addItems([f"{env} · {name}" for env, name in flagged])
+        _fit(self.keys)
         self.keys.setVisible(bool(flagged))
         count = len(flagged)
         if not count:
@@ -159,6 +178,7 @@ class SignOffDialog(QDialog):
         lines += [_change_line(c, done=True) for c in changes]
         self.actions.clear()
         self.actions.addItems(lines or [_tr("Nothing to change: every grant was kept.")])
+        _fit(self.actions)
         flagged = sorted({pair for r in revoked for pair in r.flagged})
         self._show_keys(flagged, done=True)
         self.problem.setText(error)
@@ -166,3 +186,4 @@ class SignOffDialog(QDialog):
         if flagged:
             self.buttons.addButton(self.show_flagged, QDialogButtonBox.ButtonRole.ActionRole)
             self.show_flagged.show()
+        self._fit_height()
