@@ -115,6 +115,7 @@ class LedgerState:
     vault: str
     head: str | None = None
     count: int = 0
+    ts: str = ""  # the last commit's time: times never go back along the chain
     members: dict[str, MemberRights] = field(default_factory=dict)
     access: dict[str, set[str]] = field(default_factory=dict)  # member -> scopes wrapped to them
     secret_env: dict[str, str] = field(default_factory=dict)
@@ -148,6 +149,8 @@ def check_commit(
     expected_parents = () if state.head is None else (state.head,)
     if header.parents != expected_parents:
         raise _fail(seq, "does not extend the previous commit")
+    if header.ts < state.ts:  # the one timestamp form sorts as text
+        raise _fail(seq, "is dated before the commit it extends")
     if tuple([sha256(b).hexdigest() for b in bodies]) != header.events:
         raise _fail(seq, "its events do not match the signed list")
     try:
@@ -168,6 +171,7 @@ def check_commit(
             raise _fail(seq, "signature does not verify") from None
         _check_events(state, seq, header, author.role, events)
     state.head = commit_hash
+    state.ts = header.ts
     state.count += 1
     return header, events
 

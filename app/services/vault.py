@@ -26,7 +26,7 @@ from app.core.errors import (
     NotFound,
     NotPermitted,
 )
-from app.core.ledger import build_header, signing_message
+from app.core.ledger import build_header, parse_header, signing_message
 from app.core.model import Member
 from app.crypto import aead, wrap
 from app.crypto.encoding import b64d, b64e, canonical, sha256_hex
@@ -471,6 +471,9 @@ def append_commit(
             head = ledger.head(conn)
             if head is None:
                 raise IntegrityFailure("the working copy has an empty ledger")
+            # A laptop whose clock is behind the last commit's dates its commit at that time:
+            # the ledger refuses commits dated before their parent (no backdating).
+            ts = max(ts, parse_header(head.header).ts)
             header = build_header(vault_id, [head.hash], author, ts, bodies)
             commit_hash = sha256_hex(header)
             row = CommitRow(

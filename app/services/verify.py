@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.core.errors import IntegrityFailure
-from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit
+from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit, parse_header
 from app.core.model import VerifyReport
 from app.core.team_rules import Invite, Request, Review
 from app.storage import ledger, projection
@@ -213,6 +213,7 @@ def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
     if head is None:
         return state
     state.head, state.count = head.hash, head.seq
+    state.ts = parse_header(head.header).ts
     for member_id, role, status, sign_pub in conn.execute(
         "SELECT id, role, status, sign_pub FROM members"
     ):

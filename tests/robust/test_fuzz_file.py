@@ -291,16 +291,16 @@ def test_found_by_fuzzing_renamed_column(base: Base, tmp_path: Path):
 
 def test_found_by_fuzzing_swapped_columns_change_what_is_shown(tmp_path: Path):
     path = tmp_path / "shared" / "team.kl"
-    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     with laptop(tmp_path / "data"):
         vault, key = new_vault(path)
+        clock = FixedClock(datetime(2027, 1, 1, tzinfo=UTC))  # after the vault was made
         vault.clock = clock
         add_secret(vault, "dev", "zebra-rotated", "first-value-0001")
         clock.advance(days=30)
         rotate_secret(vault, "dev", "zebra-rotated", "second-value-0002", "scheduled")
         rotated = list_secrets(vault)[0].rotated_at
         vault.lock()
-    assert rotated.startswith("2026-01-31")
+    assert rotated.startswith("2027-01-31")
     damaged = schema_edit(
         path.read_bytes(),
         tmp_path,

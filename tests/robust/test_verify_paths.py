@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.clock import FixedClock
 from app.core.errors import IntegrityFailure
 from app.core.ledger import (
     LedgerState,
     build_header,
     check_commit,
     decode_event,
+    parse_header,
     signing_message,
 )
 from app.crypto.encoding import b64e, canonical, sha256_hex
@@ -31,6 +34,7 @@ from app.crypto.sign import Signer, generate
 from app.services.integrity import verify_vault
 from app.services.secrets import add_secret, rotate_secret
 from app.services.verify import identical_to
+from app.storage import ledger
 from tests.robust.conftest import laptop, new_vault, sqlite_edit
 
 # -- event bodies -------------------------------------------------------------------------------
@@ -265,3 +269,29 @@ def test_identical_to_answers_false_for_a_damaged_index_with_the_same_rows(share
         assert identical_to(conn, shared) is False
     finally:
         conn.close()
+
+
+def test_a_commit_dated_before_the_one_it_extends_is_refused():
+    chain = Chain()
+    chain.ts = "2026-11-30T08:59:59Z"  # a second before the genesis
+    with pytest.raises(IntegrityFailure, match="ledger commit #2: is dated before"):
+        chain.commit("alice", [add("s1")])
+    chain.ts = "2026-11-30T09:00:00Z"  # the same second is fine
+    chain.commit("alice", [add("s1")])
+
+
+def test_a_laptop_with_a_slow_clock_dates_its_commit_at_the_last_one(tmp_path: Path):
+    path = tmp_path / "shared" / "team.kl"
+    vault, _ = new_vault(path)
+    try:
+        add_secret(vault, "dev", "zebra", "value-1")
+        last = ledger.head(vault.conn)
+        assert last is not None
+        vault.clock = FixedClock(datetime(2020, 1, 1, tzinfo=UTC))  # years behind
+        add_secret(vault, "dev", "zebra-2", "value-2")
+        now = ledger.head(vault.conn)
+        assert now is not None
+        assert parse_header(now.header).ts == parse_header(last.header).ts
+    finally:
+        vault.lock()
+    assert verify_vault(path).commits == 3
