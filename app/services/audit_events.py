@@ -221,7 +221,10 @@ class Describer:
             return env, name, details
         if kind in ("secret.flag", "secret.unflag"):
             context = "secret-flag" if kind == "secret.flag" else "secret-unflag"
-            return env, name, dict(self.open(e["info"], e["info_epoch"], context, sid))
+            try:
+                return env, name, dict(self.open(e["info"], e["info_epoch"], context, sid))
+            except IntegrityFailure:  # a signed flag with a bad seal must not hide the history
+                return env, name, {"reason": "(cannot be read)"}
         return env, name, {}
 
     def _totp_details(self, kind: str, e: dict[str, Any]) -> tuple[str, dict[str, object]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import timedelta
+import zipfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from app.core.clock import FixedClock, iso
 from app.core.errors import Conflict, IntegrityFailure, InvalidInput, NotPermitted
 from app.core.rotation import RotationStatus
 from app.crypto import secretkey
+from app.services.audit import entries
 from app.services.environments import find_environment, set_policy
+from app.services.evidence import export_pack
 from app.services.integrity import verify_vault
 from app.services.rotation import (
     flag_secret,
@@ -349,7 +352,9 @@ def test_a_malformed_flag_event_fails_verify(keys: Vault, info, epoch):
         verify(keys.conn)
 
 
-def test_a_flag_whose_reason_cannot_be_read_still_flags_without_hiding_the_rest(keys: Vault):
+def test_a_flag_whose_reason_cannot_be_read_still_flags_without_hiding_the_rest(
+    keys: Vault, tmp_path: Path
+):
     from app.crypto import aead
     from app.crypto.encoding import b64e
 
@@ -362,3 +367,11 @@ def test_a_flag_whose_reason_cannot_be_read_still_flags_without_hiding_the_rest(
     assert found[secret.id].note == "the reason alice gave cannot be read"
     assert found[find_secret(keys, "prod", "OpenAI prod").id].note == "pager"
     assert verify(keys.conn).commits > 0  # signed and well-formed: the ledger keeps it
+    # nor does it stop the audit history or the rotation log the evidence pack holds
+    flagged = [e for e in entries(keys) if e.action == "secret.flag"]
+    assert [e.details.get("reason") for e in flagged] == ["(cannot be read)", "incident"]
+    out = tmp_path / "pack.zip"
+    export_pack(keys, date(2026, 1, 1), date(2026, 12, 31), out, now=keys.clock.now())
+    with zipfile.ZipFile(out) as pack:
+        log = pack.read("rotation-log.csv").decode("utf-8-sig")
+    assert "the reason cannot be read" in log
