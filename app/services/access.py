@@ -205,39 +205,66 @@ def _rekey_commit(
     note: str,
     catalog: tuple[aead.Sealer, int] | None = None,
 ) -> Revoked:
+    built = rekey(vault, {e.id: {member.id} for e in envs}, envs, reason, note, catalog)
+    vault.commit(events + built.events, built.blobs)
+    names = tuple(e.name for e in envs)
+    return Revoked(member.handle, names, tuple(built.flagged), built.inline)
+
+
+@dataclass
+class Rekeyed:
+    """The events of a re-keying, ready to commit with others (an access review's sign-off)."""
+
+    events: list[dict[str, Any]]
+    blobs: dict[str, bytes]
+    flagged: list[tuple[str, str]]
+    inline: int
+
+
+def check_rekeyable(envs: list[Environment]) -> None:
     for env in envs:
         if not env.readable:
             raise NotPermitted(
                 f"re-keying {env.name} needs its key, which you do not hold: an admin with"
                 f" {env.name} access must do this"
             )
-    blobs: dict[str, bytes] = {}
-    flagged: list[tuple[str, str]] = []
-    inline = 0
-    flags = _flag_events(vault, envs, {"reason": reason, "note": note}, catalog, flagged)
+
+
+def rekey(
+    vault: Vault,
+    leaving: dict[str, set[str]],
+    envs: list[Environment],
+    reason: str,
+    note: str,
+    catalog: tuple[aead.Sealer, int] | None = None,
+) -> Rekeyed:
+    """A new epoch for each environment: its key wrapped to its grantees but `leaving[env]`,
+    every value re-encrypted, and each of its keys flagged with `reason`."""
+    check_rekeyable(envs)
+    out = Rekeyed([], {}, [], 0)
     for env in envs:
         new_key = os.urandom(32)
-        events.append(_rotate_event(vault, env.id, env.epoch, new_key))
+        out.events.append(_rotate_event(vault, env.id, env.epoch, new_key))
+        gone = leaving.get(env.id, set())
         for member_id, suite, public in vault.conn.execute(
             "SELECT m.id, m.kem_suite, m.kem_pub FROM grants g JOIN members m ON m.id = g.member_id"
-            " WHERE g.env_id = ? AND m.status = 'active' AND m.id != ? ORDER BY m.added_seq",
-            (env.id, member.id),
+            " WHERE g.env_id = ? AND m.status = 'active' ORDER BY m.added_seq",
+            (env.id,),
         ):
-            events.append(
-                wrap_event(
-                    vault.vault_id,
-                    (member_id, suite, bytes(public)),
-                    env.id,
-                    env.epoch + 1,
-                    new_key,
-                )
+            if member_id in gone:
+                continue
+            public_key = (member_id, suite, bytes(public))
+            out.events.append(
+                wrap_event(vault.vault_id, public_key, env.id, env.epoch + 1, new_key)
             )
-        values, count = _reencrypt(vault, env, new_key, blobs)
-        inline += count
-        events.append({"t": "env.rekey", "env": env.id, "epoch": env.epoch + 1, "values": values})
-    vault.commit(events + flags, blobs)
-    names = tuple(e.name for e in envs)
-    return Revoked(member.handle, names, tuple(flagged), inline)
+        values, count = _reencrypt(vault, env, new_key, out.blobs)
+        out.inline += count
+        out.events.append(
+            {"t": "env.rekey", "env": env.id, "epoch": env.epoch + 1, "values": values}
+        )
+    info = {"reason": reason, "note": note}
+    out.events += _flag_events(vault, envs, info, catalog, out.flagged)
+    return out
 
 
 def _reencrypt(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from app.core import reviews
 from app.core.clock import iso, parse_iso
@@ -224,8 +225,10 @@ def decide(
 
 
 def complete(vault: Vault, review_id: str) -> tuple[Campaign, list[access_service.Revoked]]:
-    """Sign off (the reviewer only, every row decided) and carry out the decisions: each
-    revocation re-keys its environment; each change replaces the grant's access."""
+    """Sign off (the reviewer only, every row decided) and carry out the decisions in the same
+    commit: each revocation re-keys its environment once, each change replaces the access. It
+    all happens or nothing does (a key this reviewer lacks stops it before anything is written).
+    """
     vault.require_admin()
     campaign = find(vault, review_id)
     if campaign.status != "open":
@@ -236,19 +239,35 @@ def complete(vault: Vault, review_id: str) -> tuple[Campaign, list[access_servic
     if left:
         names = ", ".join(f"{r.snapshot.handle}/{r.snapshot.env_name}" for r in left[:5])
         raise Conflict(f"{len(left)} row(s) are undecided ({names}); decide every row first")
-    vault.commit([{"t": "review.complete", "review": campaign.id}])
-    done = []
+    envs = {e.id: e for e in list_environments(vault)}
     current = {(g.member_id, g.env_id): g for g in list_grants(vault)}
+    events: list[dict[str, Any]] = [{"t": "review.complete", "review": campaign.id}]
+    leaving: dict[str, set[str]] = {}
+    handles: dict[str, list[str]] = {}
     for row in campaign.rows:
         grant = current.get(row.snapshot.key)
         if grant is None or row.decision is None:
             continue  # ended while the campaign ran
         if row.decision.decision == "revoke":
-            done.append(access_service.revoke(vault, grant.handle, grant.env_name))
+            events.append({"t": "access.revoke", "member": grant.member_id, "env": grant.env_id})
+            leaving.setdefault(grant.env_id, set()).add(grant.member_id)
+            handles.setdefault(grant.handle, []).append(grant.env_id)
         elif row.decision.decision == "change" and row.decision.access != grant.access:
             until = parse_iso(grant.until) if grant.until else None
             new = row.decision.access or "read"
-            access_service.grant(vault, grant.handle, grant.env_name, new, until)
+            events.append(
+                access_service.grant_event(grant.member_id, grant.env_id, new, until, None)
+            )
+            events += access_service.key_for(vault, grant.member_id, envs[grant.env_id])
+    touched = [envs[e] for e in envs if e in leaving]
+    note = f"access review {campaign.id[:8]} revoked " + ", ".join(sorted(handles))
+    built = access_service.rekey(vault, leaving, touched, "revocation", note)
+    vault.commit(events + built.events, built.blobs)
+    done = []
+    for handle, env_ids in sorted(handles.items()):
+        env_names = tuple(envs[e].name for e in env_ids)
+        flagged = tuple(f for f in built.flagged if f[0] in env_names)
+        done.append(access_service.Revoked(handle, env_names, flagged, built.inline))
     return get(vault, campaign.id), done
 
 

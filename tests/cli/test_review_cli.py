@@ -20,7 +20,7 @@ from tests.cli.conftest import Cli, one_line
 from tests.conftest import PASSPHRASE, open_step_ups
 from tests.team import join_as
 
-START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+START = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)  # 100 days before: after `init` ran
 
 
 @pytest.fixture
@@ -72,16 +72,16 @@ def as_(cli: Cli, who: str, *args: str):
 
 
 def started(cli: Cli) -> str:
-    made = cli.v("--as", "alice", "review", "start", "--due", "2026-12-31", "--json")
+    made = cli.v("--as", "alice", "review", "start", "--due", "2027-04-30", "--json")
     assert made.code == 0, made.err
     return str(json.loads(made.out)["id"])
 
 
 def test_a_review_from_start_to_export(team: Cli, tmp_path):
-    made = team.v("--as", "alice", "review", "start", "--due", "2026-12-31")
+    made = team.v("--as", "alice", "review", "start", "--due", "2027-04-30")
     assert made.code == 0, made.err
     line = one_line(made.out)
-    assert "grants to decide by 2026-12-31, reviewer alice; 1 unused for 90 days" in line
+    assert "grants to decide by 2027-04-30, reviewer alice; 4 unused for 90 days" in line
     review_id = line.split()[1]
     shown = team.v("--as", "alice", "review", "show", review_id[:6])
     assert shown.code == 0, shown.err
@@ -89,7 +89,7 @@ def test_a_review_from_start_to_export(team: Cli, tmp_path):
     assert "never UNUSED 90d" in erin
     assert "undecided" in erin
     bob = next(x for x in shown.out.splitlines() if x.startswith("bob"))
-    assert "2026-11-28 (copy)" in bob
+    assert "2027-03-13 (copy)" in bob
     decided = team.v(
         "--as",
         "alice",
@@ -122,14 +122,14 @@ def test_a_review_from_start_to_export(team: Cli, tmp_path):
     assert (erin_row["access appropriate"], erin_row["comment"]) == ("No", "never used")
     listed = team.v("--as", "alice", "review", "list")
     assert "completed" in listed.out
-    assert "The next review is due 2027-03-01." in listed.out
+    assert "The next review is due 2027-06-14." in listed.out
 
 
 BAD = {
     "a due date in the past": (["review", "start", "--due", "2020-01-01"], 2, "in the past"),
     "a malformed due date": (["review", "start", "--due", "31/12/2026"], 2, "YYYY-MM-DD"),
     "a member as reviewer": (
-        ["review", "start", "--due", "2026-12-31", "--reviewer", "bob"],
+        ["review", "start", "--due", "2027-04-30", "--reviewer", "bob"],
         2,
         "not an admin",
     ),

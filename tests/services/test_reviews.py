@@ -198,3 +198,18 @@ def test_the_ledger_refuses_a_snapshot_that_leaves_a_grant_out(team, clock: Fixe
         "snapshot_epoch": epoch,
     }
     forged_fails(alice, [event], "exactly the current grants")
+
+
+def test_a_sign_off_that_cannot_be_carried_out_writes_nothing(team, clock: FixedClock):
+    alice, dora, bob, erin = team
+    campaign = reviews.start(alice, clock.now() + timedelta(days=30), reviewer="dora")
+    mine = [(r.snapshot.handle, r.snapshot.env_name, "keep", None) for r in campaign.rows]
+    reviews.decide(alice, campaign.id, [d for d in mine if d[0] not in ("alice", "erin")], "")
+    reviews.decide(dora, campaign.id, [d for d in mine if d[0] == "alice"], "")
+    reviews.decide(dora, campaign.id, [("erin", "staging", "revoke", None)], "unused")
+    before = ledger.head(dora.conn)
+    with pytest.raises(NotPermitted, match="re-keying staging needs its key"):
+        reviews.complete(dora, campaign.id)  # dora holds dev only
+    assert ledger.head(dora.conn) == before
+    assert reviews.get(dora, campaign.id).status == "open"
+    assert ("erin", "staging") in {(g.handle, g.env_name) for g in list_grants(alice)}
