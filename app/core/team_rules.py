@@ -141,6 +141,9 @@ def check_team_event(state: Any, author: str, role: str, ts: str, e: dict[str, A
         held = state.grants.get(e["member"], {})
         if e["env"] not in held:
             raise RuleBroken("revoking a grant that does not exist")
+        if e["member"] == author:  # the re-keying that follows needs the author's key
+            raise RuleBroken("revoking one's own grant")
+        _outranks(role, state.members[e["member"]].role, "revokes")
         del held[e["env"]]
         state.access.get(e["member"], set()).discard(e["env"])
     elif kind in ("access.approve", "access.deny"):
@@ -267,9 +270,9 @@ def _review(state: Any, author: str, e: dict[str, Any]) -> None:
         review.open = False
 
 
-def _outranks(role: str, target_role: str) -> None:
+def _outranks(role: str, target_role: str, what: str = "approves or removes") -> None:
     if target_role in ("owner", "admin") and role != "owner":
-        raise RuleBroken("only the owner approves or removes admins")
+        raise RuleBroken(f"only the owner {what} admins")
 
 
 def _sealed(e: dict[str, Any]) -> None:

@@ -112,11 +112,23 @@ def revoke(vault: Vault, handle: str, env_name: str) -> Revoked:
     """End a member's access to one environment and re-key it."""
     vault.require_admin()
     member = find_member(vault, handle)
+    check_revocable(vault, member)
     env = find_environment(vault, env_name)
     if not any(g.member_id == member.id and g.env_id == env.id for g in list_grants(vault)):
         raise NotFound(f"{handle} has no grant on {env.name}")
     events: list[dict[str, Any]] = [{"t": "access.revoke", "member": member.id, "env": env.id}]
     return _rekey_commit(vault, member, [env], events, "revocation", f"{handle} lost access")
+
+
+def check_revocable(vault: Vault, member: TeamMember) -> None:
+    """Nobody revokes their own access (another admin does), and only the owner revokes an
+    admin's: an admin could otherwise strip the keys the owner needs to remove them."""
+    if member.id == vault.member.id:
+        raise NotPermitted("you cannot revoke your own access: another admin must")
+    if member.role in ("owner", "admin") and vault.member.role != "owner":
+        raise NotPermitted(
+            f"only the owner revokes an admin's access ({member.handle} is {member.role})"
+        )
 
 
 def remove_member(vault: Vault, handle: str) -> Revoked:
@@ -150,9 +162,12 @@ def expire_grants(vault: Vault) -> list[Revoked]:
         return []
     done = []
     for found in waiting_expiries(vault):
-        if found.member_id == vault.member.id or not vault.can_read(found.env_id):
-            continue
-        done.append(revoke(vault, found.handle, found.env_name))
+        try:
+            check_revocable(vault, find_member(vault, found.handle))
+        except NotPermitted:
+            continue  # the owner, or another admin, revokes it
+        if vault.can_read(found.env_id):
+            done.append(revoke(vault, found.handle, found.env_name))
     return done
 
 

@@ -1,6 +1,7 @@
 """The rows of the evidence pack's small tables (policies, their history, TOTP) and the headers
-of the access list and the large tables; the three large tables come from one pass over the ledger (evidence_history), the access
-list and the access requests from evidence_access, the reviews from evidence_reviews.
+of the access list and the large tables; the three large tables come from one pass over the
+ledger (evidence_history), the access list and the access requests from evidence_access, the
+reviews from evidence_reviews.
 
 Each function returns the table's header and an iterator of rows. A cell is text, a number,
 None or a dict/list (JSON details), ready for JSON as it is: times are already UTC ISO 8601 text

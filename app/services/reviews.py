@@ -198,6 +198,12 @@ def decide(
             raise NotPermitted("nobody reviews their own access: another admin decides that row")
         if decision not in reviews.DECISIONS:
             raise InvalidInput(f"decide one of {', '.join(reviews.DECISIONS)}")
+        if (
+            decision != "keep"
+            and row.snapshot.role in ("owner", "admin")
+            and vault.member.role != "owner"
+        ):
+            raise NotPermitted(f"only the owner revokes or changes an admin's access ({handle})")
         if decision == "change":
             if new_access not in ("read", "write") or new_access == row.snapshot.access:
                 raise InvalidInput("a change needs the new access (read or write), not the same")
@@ -249,6 +255,7 @@ def complete(vault: Vault, review_id: str) -> tuple[Campaign, list[access_servic
         if grant is None or row.decision is None:
             continue  # ended while the campaign ran
         if row.decision.decision == "revoke":
+            access_service.check_revocable(vault, find_member(vault, grant.handle))
             events.append({"t": "access.revoke", "member": grant.member_id, "env": grant.env_id})
             leaving.setdefault(grant.env_id, set()).add(grant.member_id)
             handles.setdefault(grant.handle, []).append(grant.env_id)

@@ -26,7 +26,7 @@ from app.core.errors import (
     NotFound,
     NotPermitted,
 )
-from app.core.ledger import build_header, parse_header, signing_message
+from app.core.ledger import build_header, check_commit, parse_header, signing_message
 from app.core.model import Member
 from app.crypto import aead, wrap
 from app.crypto.encoding import b64d, b64e, canonical, sha256_hex
@@ -34,6 +34,7 @@ from app.crypto.errors import DecryptError
 from app.crypto.kdf import KdfParams, member_unlock_key
 from app.crypto.sign import Signer
 from app.services import paths, sync
+from app.services.verify import state_from_projection
 from app.storage import ledger, projection
 from app.storage.db import file_lock, immediate, open_reader
 from app.storage.ledger import CommitRow
@@ -479,6 +480,7 @@ def append_commit(
             row = CommitRow(
                 head.seq + 1, commit_hash, header, signer.sign(signing_message(commit_hash))
             )
+            _check_own(conn, row, bodies, events)
             seqs = ledger.append(conn, row, bodies)
             if blobs:
                 ledger.store_blobs(conn, blobs)
@@ -497,6 +499,24 @@ def append_commit(
                 f" ({reason}); it is published the next time the vault opens"
             ) from None
     return commit_hash
+
+
+def _check_own(
+    conn: sqlite3.Connection, row: CommitRow, bodies: list[bytes], events: list[dict[str, Any]]
+) -> None:
+    """Hold a new commit to the rules every other laptop will check it by, before it is written:
+    a change the ledger would refuse must never reach the shared file."""
+    named = {str(e["secret"]) for e in events if "secret" in e}
+    for e in events:
+        named.update(str(v[0]) for v in e.get("values", ()) if e["t"] == "env.rekey")
+    state = state_from_projection(conn, named)
+    try:
+        check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
+    except IntegrityFailure as exc:
+        reason = str(exc).split(": ", 1)[-1]
+        raise IntegrityFailure(
+            f"this change breaks a ledger rule ({reason}); nothing was written"
+        ) from None
 
 
 _DROPS_VALUES = frozenset({"secret.delete", "env.rekey"})  # values no version points at: purged

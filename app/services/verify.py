@@ -206,8 +206,11 @@ def check_blobs(conn: sqlite3.Connection) -> None:
         )
 
 
-def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
-    """Rule state at the working copy's head, read back from its (verified) projection."""
+def state_from_projection(conn: sqlite3.Connection, secrets: set[str] | None = None) -> LedgerState:
+    """Rule state at the working copy's head, read back from its (verified) projection.
+
+    `secrets`: only these secrets' environments are read (what one new commit names), not all.
+    """
     head = ledger.head(conn)
     state = LedgerState(vault=meta(conn, "vault_id"))
     if head is None:
@@ -220,7 +223,13 @@ def state_from_projection(conn: sqlite3.Connection) -> LedgerState:
         state.members[member_id] = MemberRights(role, status, bytes(sign_pub))
     for member_id, scope in conn.execute("SELECT DISTINCT member_id, scope FROM wraps"):
         state.access.setdefault(member_id, set()).add(scope)
-    state.secret_env = dict(conn.execute("SELECT id, env_id FROM secrets").fetchall())
+    if secrets is None:
+        state.secret_env = dict(conn.execute("SELECT id, env_id FROM secrets").fetchall())
+    else:
+        for sid in secrets:
+            found = conn.execute("SELECT env_id FROM secrets WHERE id = ?", (sid,)).fetchone()
+            if found is not None:
+                state.secret_env[sid] = found[0]
     if "grants" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
         return state  # an older file, read before its migration
     for member_id, env_id, access, until in conn.execute(

@@ -22,6 +22,7 @@ from app.services.team import list_grants
 from app.services.vault import Vault
 from app.services.verify import verify
 from app.storage import ledger
+from tests.forge import forge
 from tests.team import add_teammate
 
 
@@ -155,8 +156,8 @@ def test_the_review_export_is_refused_over_an_existing_file(
 
 
 def forged_fails(vault: Vault, events: list[dict], reason: str) -> None:
-    """The service refuses these; written straight into the ledger, verify refuses them too."""
-    vault.commit(events)
+    """The app refuses to write these; forged into the ledger anyway, verify refuses them."""
+    forge(vault, events, reason)
     with pytest.raises(IntegrityFailure, match=reason):
         verify(vault.conn)
 

@@ -38,6 +38,7 @@ from app.services.vault import StepUpRequired, Vault
 from app.services.verify import verify
 from app.storage import ledger
 from tests.conftest import PASSPHRASE, open_step_ups
+from tests.forge import forge
 from tests.team import add_teammate
 
 OPENAI = "sk-proj-" + "Q" * 40
@@ -347,7 +348,8 @@ def test_a_ticket_longer_than_200_characters_is_refused_not_cut(keys: Vault):
 )
 def test_a_malformed_flag_event_fails_verify(keys: Vault, info, epoch):
     secret = find_secret(keys, "dev", "Webhook dev")
-    keys.commit([{"t": "secret.flag", "secret": secret.id, "info": info, "info_epoch": epoch}])
+    event = {"t": "secret.flag", "secret": secret.id, "info": info, "info_epoch": epoch}
+    forge(keys, [event], "secret.flag event is malformed")
     with pytest.raises(IntegrityFailure, match="secret.flag event is malformed"):
         verify(keys.conn)
 

@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 
 from app.core.clock import FixedClock, iso
-from app.core.errors import AuthFailed, Conflict, InvalidInput, NotFound, NotPermitted
+from app.core.errors import (
+    AuthFailed,
+    Conflict,
+    IntegrityFailure,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+)
 from app.core.rotation import RotationStatus
 from app.services import access, requests, team
 from app.services.environments import find_environment
@@ -293,3 +300,14 @@ def test_auditors_cannot_request_environments(alice: Vault):
             requests.request_access(carol, "dev", "read", "curious")
     finally:
         carol.lock()
+
+
+def test_a_change_the_ledger_would_refuse_is_never_written(alice: Vault):
+    """Every commit is held to the rules before it is written, so a service mistake can never
+    publish a file that teammates' laptops refuse."""
+    before = alice.published.read_bytes()
+    dev = find_environment(alice, "dev").id
+    with pytest.raises(IntegrityFailure, match="breaks a ledger rule .*own grant.*nothing"):
+        alice.commit([{"t": "access.revoke", "member": alice.member.id, "env": dev}])
+    assert alice.published.read_bytes() == before
+    assert verify(alice.conn).commits == head_seq(alice)
