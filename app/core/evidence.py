@@ -29,9 +29,10 @@ SIGNER = "signer.pub"
 README = "README.txt"
 SUMMARY = "summary.html"
 # The tables, each written as .csv and .jsonl, in the order they appear in the pack.
-TABLES = (
+TABLES = (  # in the order the pack writes them
     "audit-events",
     "access-list",
+    "access-requests",
     "access-reviews",
     "rotation-log",
     "secret-inventory",

@@ -40,20 +40,8 @@ from app.storage import ledger
 
 __all__ = ["Cancelled", "ExportResult", "PackReport", "export_pack", "verify_pack"]
 
-# The tables in the order the pack writes them, each as .csv and .jsonl: core.evidence's
-# TABLES and the access requests, which came with team access.
-TABLES = (
-    "audit-events",
-    "access-list",
-    evidence_access.REQUESTS,
-    "access-reviews",
-    "rotation-log",
-    "secret-inventory",
-    "policies",
-    "policy-history",
-    "mfa-enrollment",
-)
-DATA_FILES = tuple(f"{t}.{ext}" for t in TABLES for ext in ("csv", "jsonl"))
+TABLES = layout.TABLES
+DATA_FILES = layout.DATA_FILES
 
 Progress = Callable[[int, int], None]
 
