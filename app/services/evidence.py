@@ -138,8 +138,11 @@ def export_pack(
     force: bool = False,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    record: bool = True,
 ) -> ExportResult:
-    """Write the pack for the UTC days `start`..`end` to `out`; records an `export` event."""
+    """Write the pack for the UTC days `start`..`end` to `out`; records an `export` event
+    (`record=False`: the caller records it with `record_pack`, as the GUI does on its own
+    thread after exporting over a reader)."""
     if start > end:
         raise InvalidInput(f"the period starts ({start}) after it ends ({end})")
     files.check_target(out, force=force)
@@ -156,18 +159,25 @@ def export_pack(
             pack = _PackWriter(zf, now, steps)
             _write_tables(pack, vault, envs, period, head.hash, parts, found)
         steps.check()  # the last moment a cancel leaves nothing behind
-        record_export(
-            vault,
-            "evidence",
-            period={"from": start.isoformat(), "to": end.isoformat()},
-            files=[out.name],
-            sha256=files.sha256_file(raw),
-            head=head.hash,
-        )
+        if record:
+            result = ExportResult(out, (), 0, head.hash)
+            record_pack(vault, start, end, result, files.sha256_file(raw))
     if progress is not None:
         progress(steps.total, steps.total)
     names = (*pack.digests, layout.MANIFEST, layout.SIGNATURE)
     return ExportResult(out, tuple(names), found.events, head.hash)
+
+
+def record_pack(vault: Vault, start: date, end: date, result: ExportResult, sha256: str) -> None:
+    """The `export` event of a pack: its period, file name, SHA-256 and the head it covers."""
+    record_export(
+        vault,
+        "evidence",
+        period={"from": start.isoformat(), "to": end.isoformat()},
+        files=[result.path.name],
+        sha256=sha256,
+        head=result.head,
+    )
 
 
 def _write_tables(

@@ -123,6 +123,7 @@ class Vault:
         self._gated: dict[str, int] = {}  # step-up environment id -> window in seconds
         self._open_until: dict[str, datetime] = {}
         self._notes: list[dict[str, Any]] = []  # audit events that ride on the next commit
+        self._reader = False
         self._open = [True]  # shared with readers(): locking this vault stops them too
         self._load_gates()
 
@@ -189,14 +190,15 @@ class Vault:
         """This unlocked vault over a read-only connection of its own, for one worker thread.
 
         Two threads must not share a connection: a publish cannot VACUUM while another
-        thread's read is in progress. A reader cannot commit, and fails as soon as this vault
-        locks. Close it with `close_reader`.
+        thread's read is in progress. A reader cannot commit (it can sign a statement, such as
+        an evidence manifest), and fails as soon as this vault locks. Close it with
+        `close_reader`.
         """
         if self.locked:
             raise NotPermitted("the vault is locked")
         other = copy.copy(self)
         other.conn = open_reader(paths.working_copy(self.vault_id))
-        other._signer = None
+        other._reader = True  # signs statements (an evidence manifest), never a commit
         other._notes = []
         return other
 
@@ -402,8 +404,10 @@ class Vault:
 
         `blobs`: value ciphertexts by the SHA-256 their events name, stored beside the ledger.
         """
-        if self._signer is None:
+        if self._signer is None or self.locked:
             raise NotPermitted("the vault is locked")
+        if self._reader:
+            raise NotPermitted("a reader's connection cannot commit")
         events = [*self._notes, *events]
         commit_hash = append_commit(
             self.conn,

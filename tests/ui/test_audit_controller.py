@@ -195,8 +195,19 @@ def test_locking_cancels_a_running_export_and_clears_the_view(qtbot, audit, wind
     assert not audit.view.verify.isEnabled()
 
 
-def test_the_real_engine_writes_a_pack_that_verifies(qtbot, audit, window, tmp_path) -> None:
+def test_the_real_engine_writes_a_pack_that_verifies(
+    qtbot, audit, window, tmp_path, monkeypatch
+) -> None:
     evidence = pytest.importorskip("app.services.evidence")
+    vault = window.session.vault
+    used = []
+    engine = evidence.export_pack
+
+    def spy(reader, *args, **kwargs):
+        used.append(reader)
+        return engine(reader, *args, **kwargs)
+
+    monkeypatch.setattr(evidence, "export_pack", spy)
     show_and_wait(qtbot, audit)
     audit.view.export.click()
     dialog = audit.dialog
@@ -204,6 +215,7 @@ def test_the_real_engine_writes_a_pack_that_verifies(qtbot, audit, window, tmp_p
     dialog.path.setText(str(tmp_path / "pack.zip"))
     with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
         dialog.export_button.click()
+    assert used[0].conn is not vault.conn  # the worker read over a connection of its own
     written = done.args[0]
     assert written.path == tmp_path / "pack.zip"
     assert written.sha256 == hashlib.sha256(written.path.read_bytes()).hexdigest()

@@ -240,6 +240,15 @@ class EvidenceDialog(QDialog):
         self.job = None
         self.written = written
         command = f"keyledger evidence verify {shlex.quote(str(written.path))}"
+        record = getattr(written.result, "record", None)
+        unrecorded = ""
+        if record is not None:  # the export event, written here on the GUI thread
+            try:
+                record()
+            except KeyLedgerError as exc:
+                unrecorded = (
+                    self.tr("The pack is complete, but its export was not recorded: %s") % exc
+                )
         lines = [
             self.tr("Wrote the evidence pack:"),
             str(written.path),
@@ -249,6 +258,8 @@ class EvidenceDialog(QDialog):
             self.tr("Verify with:"),
             command,
         ]
+        if unrecorded:
+            lines.append(unrecorded)
         self.status.setText("\n".join(lines))
         self.status.setStyleSheet("")
         self.progress.setRange(0, 1)

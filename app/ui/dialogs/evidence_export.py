@@ -12,10 +12,32 @@ from typing import Any, NamedTuple
 ExportFn = Callable[..., Any]  # app.services.evidence.export_pack's signature
 
 
-def real_export(*args: Any, **kwargs: Any) -> Any:
-    from app.services.evidence import export_pack  # zipfile and the tables: only when used
+class Exported(NamedTuple):
+    """What the real export returns: its result, and `record`, to run on the GUI thread."""
 
-    return export_pack(*args, **kwargs)
+    path: Path
+    files: tuple[str, ...]
+    events: int
+    head: str
+    record: Callable[[], None]
+
+
+def real_export(vault: Any, start: date, end: date, out: Path, **kwargs: Any) -> Exported:
+    """Export over a read-only connection of the worker's own (the GUI thread keeps using the
+    vault's); the `export` event is recorded afterwards, by `record`, on the GUI thread."""
+    from app.services.evidence import export_pack, record_pack  # only when used
+
+    with vault.reading() as reader:
+        result = export_pack(reader, start, end, out, record=False, **kwargs)
+    with result.path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return Exported(
+        result.path,
+        result.files,
+        result.events,
+        result.head,
+        lambda: record_pack(vault, start, end, result, digest),
+    )
 
 
 def shown_path(path: Path) -> str:
