@@ -149,6 +149,7 @@ def _decision_text(decision: str, access: str | None, comment: str) -> str:
     help="The new access of a 'change'.",
 )
 @click.option("--comment", default="", help="Why (needed for revoke and change).")
+@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON afterwards.")
 @click.pass_obj
 def decide(
     opts: Options,
@@ -158,32 +159,43 @@ def decide(
     decision: str,
     new_access: str | None,
     comment: str,
+    as_json: bool,
 ) -> None:
     """Decide one row: keep, revoke or change (with --access)."""
-    from app.services import reviews
+    from app.services import review_export, reviews
 
     vault = unlock(opts)
     try:
-        campaign = reviews.decide(
-            vault, review_id, [(member, env_name, decision, new_access)], comment
-        )
+        choice = [(member, env_name, decision, new_access)]
+        campaign = reviews.decide(vault, review_id, choice, comment)
     finally:
         vault.lock()
+    if as_json:
+        emit_json(review_export.as_json(campaign))
+        return
     click.echo(f"{member} on {env_name}: {decision}; {_progress(campaign)}")
 
 
 @review.command()
 @click.argument("review_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def complete(opts: Options, review_id: str) -> None:
+def complete(opts: Options, review_id: str, as_json: bool) -> None:
     """Sign off (every row decided) and carry out the revocations and changes."""
-    from app.services import reviews
+    from app.services import review_export, reviews
 
     vault = unlock(opts)
     try:
         campaign, revoked = reviews.complete(vault, review_id)
     finally:
         vault.lock()
+    if as_json:
+        done = [
+            {"member": r.handle, "environments": list(r.environments), "flagged": len(r.flagged)}
+            for r in revoked
+        ]
+        emit_json({**review_export.as_json(campaign), "revoked": done})
+        return
     click.echo(f"Review {campaign.id} signed off by {campaign.reviewer}.")
     for done in revoked:
         flagged = len(done.flagged)

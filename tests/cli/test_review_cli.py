@@ -103,15 +103,18 @@ def test_a_review_from_start_to_export(team: Cli, tmp_path):
         "never used",
     )
     assert decided.code == 0, decided.err
-    team.v("--as", "alice", "review", "decide", review_id, "bob", "dev", "keep")
+    kept = team.v("--as", "alice", "review", "decide", review_id, "bob", "dev", "keep", "--json")
+    assert json.loads(kept.out)["decided"] == 2
     for env in ("dev", "staging", "prod"):
         done = as_(team, "dora", "review", "decide", review_id, "alice", env, "keep")
         assert done.code == 0, done.err
     rows = json.loads(team.v("--as", "alice", "review", "show", review_id, "--json").out)["rows"]
     assert all(r["decision"] for r in rows)
-    signed = team.v("--as", "alice", "review", "complete", review_id)
+    signed = team.v("--as", "alice", "review", "complete", review_id, "--json")
     assert signed.code == 0, signed.err
-    assert "Revoked erin on staging: re-keyed; 0 keys flagged rotation required" in signed.out
+    result = json.loads(signed.out)
+    assert result["status"] == "completed"
+    assert result["revoked"] == [{"member": "erin", "environments": ["staging"], "flagged": 0}]
     out = tmp_path / "review.csv"
     exported = team.v("--as", "alice", "review", "export", review_id, "--csv", str(out))
     assert exported.code == 0, exported.err
