@@ -1,5 +1,5 @@
 """Writing a commit the rules refuse, the way a modified client would: past the check every
-honest commit gets before it is written (vault._check_own), so `verify` is seen to refuse it."""
+honest commit gets before it is written (commits.check_own), so `verify` is seen to refuse it."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ from typing import Any
 import pytest
 
 from app.core.errors import IntegrityFailure
-from app.services import vault as vault_module
+from app.services import commits
 from app.services.vault import Vault
 from app.storage import ledger
 
 
 @contextlib.contextmanager
 def unchecked() -> Iterator[None]:
-    saved = vault_module._check_own
-    vault_module._check_own = lambda *args: None  # type: ignore[assignment]
+    saved = commits.check_own
+    commits.check_own = lambda *args: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        vault_module._check_own = saved
+        commits.check_own = saved
 
 
 def forge(vault: Vault, events: list[dict[str, Any]], reason: str) -> None:

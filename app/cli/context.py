@@ -105,7 +105,7 @@ def unlock(opts: Options) -> Any:
 def expire_grants(vault: Any) -> None:
     """Grants past their end date end when an admin unlocks; each revocation is one line."""
     from app.services import access
-    from app.services.vault import PublishFailed
+    from app.services.commits import PublishFailed
 
     try:
         revoked = access.expire_grants(vault)

@@ -27,9 +27,10 @@ from app.core.team_rules import ACCESS, INVITE_ROLES, join_message
 from app.crypto import kdf, sign
 from app.crypto.encoding import b64e
 from app.services import sync
+from app.services.commits import append_commit
 from app.services.create import check_handle, check_passphrase, new_member, wrap_event
 from app.services.environments import find_environment, list_environments
-from app.services.vault import Vault, append_commit, new_id
+from app.services.vault import Vault, new_id
 from app.storage.db import file_lock
 
 INVITE_DAYS = 7

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from app.services.commits import PublishFailed
 from app.services.integrity import verify_vault
 from app.services.secrets import add_secret, list_secrets
-from app.services.vault import PublishFailed, Vault
+from app.services.vault import Vault
 from tests.robust.conftest import (
     TEMP_GLOB,
     contents,
