@@ -25,7 +25,14 @@ from app.crypto.errors import DecryptError
 from app.services import secrets as secret_service
 from app.services.create import wrap_event
 from app.services.environments import find_environment, list_environments
-from app.services.team import Grant, TeamMember, find_member, list_grants
+from app.services.team import (
+    Grant,
+    TeamMember,
+    find_member,
+    grant_event,
+    key_for,
+    list_grants,
+)
 from app.services.vault import Vault, chain_info
 
 
@@ -66,39 +73,6 @@ def _check_grantee(vault: Vault, member: TeamMember) -> None:
         raise NotPermitted("nobody grants themselves access: another admin must (two-person rule)")
     if member.role == "auditor":
         raise InvalidInput("auditors are not granted environments: they never read values")
-
-
-def grant_event(
-    member_id: str, env_id: str, access: str, until: datetime | None, request: str | None
-) -> dict[str, Any]:
-    return {
-        "t": "access.grant",
-        "member": member_id,
-        "env": env_id,
-        "access": access,
-        "until": iso(until) if until else None,
-        "request": request,
-    }
-
-
-def key_for(vault: Vault, member_id: str, env: Environment) -> list[dict[str, Any]]:
-    """The environment's current key wrapped to a member, unless they hold it already."""
-    held = vault.conn.execute(
-        "SELECT 1 FROM wraps WHERE member_id = ? AND scope = ? AND epoch = ?",
-        (member_id, env.id, env.epoch),
-    ).fetchone()
-    if held:
-        return []
-    if not env.readable:
-        raise NotPermitted(
-            f"you do not hold {env.name}'s key, so you cannot hand it on: an admin with"
-            f" {env.name} access must grant it"
-        )
-    suite, public = vault.conn.execute(
-        "SELECT kem_suite, kem_pub FROM members WHERE id = ?", (member_id,)
-    ).fetchone()
-    key = vault.scope_key(env.id, env.epoch)
-    return [wrap_event(vault.vault_id, (member_id, suite, bytes(public)), env.id, env.epoch, key)]
 
 
 def grant_of(vault: Vault, member_id: str, env_id: str) -> Grant:

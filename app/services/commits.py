@@ -66,7 +66,7 @@ def append_commit(
             if blobs:
                 ledger.store_blobs(conn, blobs)
             projection.apply_all(conn, events, seqs, author=author, ts=ts)
-            if any(e["t"] in _DROPS_VALUES for e in events):
+            if any(e["t"] in ledger.DROPS_VALUES for e in events):
                 ledger.purge_blobs(conn)
         if after is not None:
             after()
@@ -98,6 +98,3 @@ def check_own(
         raise IntegrityFailure(
             f"this change breaks a ledger rule ({reason}); nothing was written"
         ) from None
-
-
-_DROPS_VALUES = frozenset({"secret.delete", "env.rekey"})  # values no version points at: purged

@@ -15,6 +15,7 @@ from app.core.clock import iso, parse_iso
 from app.core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from app.core.team_rules import ACCESS
 from app.services import access as access_service
+from app.services import team
 from app.services.environments import find_environment, list_environments
 from app.services.secrets import blob_of
 from app.services.team import Grant, find_member
@@ -166,8 +167,8 @@ def approve_request(vault: Vault, ident: str) -> Grant:
             raise Conflict("the access asked for has already ended; deny the request")
     events = [
         {"t": "access.approve", "request": request.id},
-        access_service.grant_event(member.id, env.id, request.access, until, request.id),
-        *access_service.key_for(vault, member.id, env),
+        team.grant_event(member.id, env.id, request.access, until, request.id),
+        *team.key_for(vault, member.id, env),
     ]
     vault.commit(events)
     return access_service.grant_of(vault, member.id, env.id)

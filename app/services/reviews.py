@@ -18,6 +18,7 @@ from app.core.clock import iso, parse_iso
 from app.core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from app.core.reviews import Campaign, CurrentGrant, Decision, SnapshotRow
 from app.services import access as access_service
+from app.services import team
 from app.services.catalog import CatalogReader
 from app.services.environments import list_environments
 from app.services.requests import list_requests
@@ -84,7 +85,7 @@ def start(vault: Vault, due: datetime, reviewer: str | None = None) -> Campaign:
     who = find_member(vault, reviewer) if reviewer else find_member(vault, vault.member.handle)
     if who.role not in ("owner", "admin"):
         raise InvalidInput(f"{who.handle} is not an admin: a reviewer must be able to revoke")
-    if any(c.status == "open" for c in list_campaigns(vault)):
+    if vault.conn.execute("SELECT 1 FROM reviews WHERE status = 'open'").fetchone():
         raise Conflict("a review is already open: complete it first")
     rows = snapshot(vault)
     review_id = new_id()
@@ -262,10 +263,8 @@ def complete(vault: Vault, review_id: str) -> tuple[Campaign, list[access_servic
         elif row.decision.decision == "change" and row.decision.access != grant.access:
             until = parse_iso(grant.until) if grant.until else None
             new = row.decision.access or "read"
-            events.append(
-                access_service.grant_event(grant.member_id, grant.env_id, new, until, None)
-            )
-            events += access_service.key_for(vault, grant.member_id, envs[grant.env_id])
+            events.append(team.grant_event(grant.member_id, grant.env_id, new, until, None))
+            events += team.key_for(vault, grant.member_id, envs[grant.env_id])
     touched = [envs[e] for e in envs if e in leaving]
     note = f"access review {campaign.id[:8]} revoked " + ", ".join(sorted(handles))
     built = access_service.rekey(vault, leaving, touched, "revocation", note)

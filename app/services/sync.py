@@ -155,12 +155,15 @@ def catch_up(conn: sqlite3.Connection, pub: sqlite3.Connection, published: Path)
 def _fast_forward(conn: sqlite3.Connection, pub: sqlite3.Connection, after: int) -> None:
     with immediate(conn):
         state = state_from_projection(conn)
+        dropped = False
         for row, bodies, _ in ledger.commits(pub, after):
             header, events = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
             seqs = ledger.append(conn, row, bodies)
             projection.apply_all(conn, events, seqs, author=header.author, ts=header.ts)
+            dropped = dropped or any(e["t"] in ledger.DROPS_VALUES for e in events)
         _copy_blobs(conn, pub)
-        ledger.purge_blobs(conn)  # what the teammate re-encrypted or deleted goes here too
+        if dropped:  # what the teammate re-encrypted or deleted goes here too
+            ledger.purge_blobs(conn)
 
 
 def _copy_blobs(conn: sqlite3.Connection, pub: sqlite3.Connection) -> None:

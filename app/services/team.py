@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.clock import Clock, SystemClock, iso, parse_iso
 from app.core.errors import AuthFailed, Conflict, InvalidInput, NotFound, NotPermitted
+from app.core.model import Environment
 from app.core.team_rules import ACCESS, INVITE_ROLES, join_message
 from app.crypto import kdf, sign
 from app.crypto.encoding import b64e
@@ -98,16 +100,20 @@ def _handles(vault: Vault) -> dict[str, str]:
     return dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
 
 
-def list_members(vault: Vault, *, include_removed: bool = False) -> list[TeamMember]:
-    """Every member in the order they were added, with TOTP status and last activity."""
+def list_members(
+    vault: Vault, *, include_removed: bool = False, activity: bool = True
+) -> list[TeamMember]:
+    """Every member in the order they were added, with TOTP status and last activity (which
+    reads every commit's header: `activity=False` leaves it None)."""
     totp = dict(vault.conn.execute("SELECT member_id, status FROM totp").fetchall())
-    last = {
-        author: ts
-        for author, ts in vault.conn.execute(
-            "SELECT json_extract(CAST(header AS TEXT), '$.author') AS a,"
-            " max(json_extract(CAST(header AS TEXT), '$.ts')) FROM commits GROUP BY a"
+    last: dict[str, str] = {}
+    if activity:
+        last = dict(
+            vault.conn.execute(
+                "SELECT json_extract(CAST(header AS TEXT), '$.author') AS a,"
+                " max(json_extract(CAST(header AS TEXT), '$.ts')) FROM commits GROUP BY a"
+            ).fetchall()
         )
-    }
     result = []
     for member_id, handle, role, status, kem_pub, sign_pub in vault.conn.execute(
         "SELECT id, handle, role, status, kem_pub, sign_pub FROM members ORDER BY added_seq"
@@ -131,7 +137,7 @@ def list_members(vault: Vault, *, include_removed: bool = False) -> list[TeamMem
 def find_member(
     vault: Vault, handle: str, *, statuses: tuple[str, ...] = ("active",)
 ) -> TeamMember:
-    found = [m for m in list_members(vault) if m.handle == handle]
+    found = [m for m in list_members(vault, activity=False) if m.handle == handle]
     for member in found:
         if member.status in statuses:
             return member
@@ -374,16 +380,11 @@ def approve(vault: Vault, handle: str, fingerprint_text: str | None) -> TeamMemb
     ).fetchone()
     grants = [tuple(g) for g in json.loads(row[0])] if row else []
     envs = {e.id: e for e in list_environments(vault)}
-    target = _recipient(vault, member.id)
+    epoch = vault.vault_epoch()
+    key = vault.scope_key("vault", epoch)
     events = [
         {"t": "member.approve", "member": member.id},
-        wrap_event(
-            vault.vault_id,
-            target,
-            "vault",
-            vault.vault_epoch(),
-            vault.scope_key("vault", vault.vault_epoch()),
-        ),
+        wrap_event(vault.vault_id, recipient(vault, member.id), "vault", epoch, key),
     ]
     for env_id, access in grants:
         env = envs.get(env_id)
@@ -394,26 +395,45 @@ def approve(vault: Vault, handle: str, fingerprint_text: str | None) -> TeamMemb
                 f"the invite grants {env.name}, whose key you do not hold: an admin with"
                 f" {env.name} access must approve {handle}"
             )
-        events.append(
-            {
-                "t": "access.grant",
-                "member": member.id,
-                "env": env_id,
-                "access": access,
-                "until": None,
-                "request": None,
-            }
-        )
-        events.append(
-            wrap_event(
-                vault.vault_id, target, env_id, env.epoch, vault.scope_key(env_id, env.epoch)
-            )
-        )
+        events.append(grant_event(member.id, env_id, access, None, None))
+        events += key_for(vault, member.id, env)
     vault.commit(events)
     return find_member(vault, handle)
 
 
-def _recipient(vault: Vault, member_id: str) -> tuple[str, str, bytes]:
+def grant_event(
+    member_id: str, env_id: str, access: str, until: datetime | None, request: str | None
+) -> dict[str, Any]:
+    return {
+        "t": "access.grant",
+        "member": member_id,
+        "env": env_id,
+        "access": access,
+        "until": iso(until) if until else None,
+        "request": request,
+    }
+
+
+def key_for(vault: Vault, member_id: str, env: Environment) -> list[dict[str, Any]]:
+    """The environment's current key wrapped to a member, unless they hold it already (a
+    step-up environment's key needs the giver's open step-up)."""
+    held = vault.conn.execute(
+        "SELECT 1 FROM wraps WHERE member_id = ? AND scope = ? AND epoch = ?",
+        (member_id, env.id, env.epoch),
+    ).fetchone()
+    if held:
+        return []
+    if not env.readable:
+        raise NotPermitted(
+            f"you do not hold {env.name}'s key, so you cannot hand it on: an admin with"
+            f" {env.name} access must grant it"
+        )
+    key = vault.scope_key(env.id, env.epoch)
+    return [wrap_event(vault.vault_id, recipient(vault, member_id), env.id, env.epoch, key)]
+
+
+def recipient(vault: Vault, member_id: str) -> tuple[str, str, bytes]:
+    """(id, KEM suite, KEM public key) of a member, to wrap a key to them."""
     suite, public = vault.conn.execute(
         "SELECT kem_suite, kem_pub FROM members WHERE id = ?", (member_id,)
     ).fetchone()

@@ -86,6 +86,10 @@ def store_blobs(conn: sqlite3.Connection, blobs: dict[str, bytes]) -> None:
     conn.executemany("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?, ?)", blobs.items())
 
 
+# Events after which some stored values are no longer any version's (re-encrypted or deleted).
+DROPS_VALUES = frozenset({"secret.delete", "env.rekey"})
+
+
 def purge_blobs(conn: sqlite3.Connection) -> int:
     """Delete the ciphertexts no current version points at (re-encrypted or deleted values);
     secure_delete zeroes their pages and the next publish leaves them out of the shared file."""
