@@ -52,7 +52,7 @@ KNOWN_EVENTS = (
     | _SELF_EVENTS
     | team_rules.TEAM_EVENTS
     | team_rules.SELF_TEAM_EVENTS
-    | {"vault.init", "audit", "totp.reset"}
+    | {"vault.init", "audit", "totp.reset", "merge"}
 )
 Grants = dict[str, dict[str, tuple[str, str | None]]]  # member -> env -> (access, until)
 
@@ -124,6 +124,7 @@ class LedgerState:
     invites: dict[str, team_rules.Invite] = field(default_factory=dict)
     requests: dict[str, team_rules.Request] = field(default_factory=dict)
     reviews: dict[str, team_rules.Review] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)  # every commit's hash so far
 
 
 def _fail(seq: int, what: str) -> IntegrityFailure:
@@ -146,9 +147,7 @@ def check_commit(
     header = parse_header(header_bytes)
     if header.vault != state.vault:
         raise _fail(seq, "belongs to another vault")
-    expected_parents = () if state.head is None else (state.head,)
-    if header.parents != expected_parents:
-        raise _fail(seq, "does not extend the previous commit")
+    _check_parents(state, seq, header)
     if header.ts < state.ts:  # the one timestamp form sorts as text
         raise _fail(seq, "is dated before the commit it extends")
     if tuple([sha256(b).hexdigest() for b in bodies]) != header.events:
@@ -161,6 +160,10 @@ def check_commit(
         raise _fail(seq, "an event has no type")
     if state.head is None:
         _check_genesis(state, seq, header, events)
+    if (len(header.parents) == 2) != any(e["t"] == "merge" for e in events) or (
+        len(header.parents) == 2 and len(events) != 1
+    ):
+        raise _fail(seq, "a merge commit must hold its merge record and nothing else")
     author = state.members.get(header.author)
     if author is None or author.status != "active":
         _check_join(state, seq, commit_hash, header, sig, events)
@@ -171,9 +174,26 @@ def check_commit(
             raise _fail(seq, "signature does not verify") from None
         _check_events(state, seq, header, author.role, events)
     state.head = commit_hash
+    state.known.add(commit_hash)
     state.ts = header.ts
     state.count += 1
     return header, events
+
+
+def _check_parents(state: LedgerState, seq: int, header: Header) -> None:
+    """The first commit has no parent; any other names one or two (a merge) of the commits
+    before it. Which commits come first is the canonical order (app/core/dag.py), checked over
+    the whole ledger by `verify`."""
+    parents = header.parents
+    if state.head is None:
+        if parents:
+            raise _fail(seq, "the first commit names a parent")
+    elif parents != (state.head,) and (
+        not 1 <= len(parents) <= 2
+        or len(set(parents)) != len(parents)
+        or not all(p in state.known for p in parents)
+    ):
+        raise _fail(seq, "does not extend the commits before it")
 
 
 def decode_event(body: bytes) -> Any:

@@ -17,6 +17,7 @@ from app.core.ledger import build_header, check_commit, parse_header, signing_me
 from app.crypto.encoding import canonical, sha256_hex
 from app.crypto.sign import Signer
 from app.services import sync
+from app.services.merge import Merger
 from app.services.verify import state_from_projection
 from app.storage import ledger, projection
 from app.storage.db import file_lock, immediate
@@ -46,7 +47,7 @@ def append_commit(
     with file_lock(sync.lock_path(vault_id)):
         pub = sync.open_shared(published)
         try:
-            sync.catch_up(conn, pub, published)
+            sync.catch_up(conn, pub, published, Merger(author, signer, ts))
         finally:
             pub.close()
         with immediate(conn):

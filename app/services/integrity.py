@@ -37,7 +37,7 @@ def _verify_both(published: Path, vault_id: str) -> VerifyReport:
     finally:
         pub.close()
     with file_lock(sync.lock_path(vault_id)):
-        conn = sync.open_working_copy(published, vault_id)
+        conn, _ = sync.open_working_copy(published, vault_id)
     try:
         # A working copy identical to the file just verified needs no second replay (if the
         # file was republished from this copy meanwhile, the heads differ: replay in full).

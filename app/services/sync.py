@@ -2,23 +2,22 @@
 
 The shared file is only read here, and only replaced whole by `publish`. On open the working copy
 fast-forwards over commits that others published; a working copy that is ahead (a publish that
-did not finish) is published; histories that diverged are refused, both sides kept intact.
+did not finish) is published; histories that diverged are merged (app/services/merge.py) once a
+member who can sign the merge has unlocked.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 from pathlib import Path
 
 from app.core.errors import IntegrityFailure, NotFound
-from app.core.ledger import check_commit
-from app.services import keychain, paths
-from app.services.verify import meta, one_line, state_from_projection, verify
-from app.storage import ledger, projection
-from app.storage.db import StorageError, immediate, open_published, open_working
+from app.services import keychain, merge, paths
+from app.services.verify import meta, one_line, verify
+from app.storage import ledger
+from app.storage.db import StorageError, open_published, open_working
 from app.storage.publish import FaultHook, publish
 
 
@@ -78,8 +77,9 @@ def lock_path(vault_id: str) -> Path:
     return paths.working_copy(vault_id).with_suffix(".lock")
 
 
-def open_working_copy(published: Path, vault_id: str) -> sqlite3.Connection:
-    """The working copy of `published`, brought up to date. Call under `file_lock`."""
+def open_working_copy(published: Path, vault_id: str) -> tuple[sqlite3.Connection, bool]:
+    """The working copy of `published`, brought up to date, and whether the two diverged (this
+    laptop's copy is kept until an unlocked member merges them). Call under `file_lock`."""
     work = paths.working_copy(vault_id)
     pub = open_shared(published)
     try:
@@ -92,7 +92,7 @@ def open_working_copy(published: Path, vault_id: str) -> sqlite3.Connection:
                 f"this laptop's working copy is damaged: {one_line(exc)}"
             ) from None
         try:
-            catch_up(conn, pub, published)
+            diverged = catch_up(conn, pub, published).outcome == "diverged"
         except BaseException:
             conn.close()
             raise
@@ -106,7 +106,7 @@ def open_working_copy(published: Path, vault_id: str) -> sqlite3.Connection:
         conn.close()
         raise
     save_pin(conn, vault_id)
-    return conn
+    return conn, diverged
 
 
 def _first_copy(pub: sqlite3.Connection, work: Path) -> None:
@@ -129,68 +129,43 @@ def _first_copy(pub: sqlite3.Connection, work: Path) -> None:
     os.replace(tmp, work)
 
 
-def catch_up(conn: sqlite3.Connection, pub: sqlite3.Connection, published: Path) -> str:
-    """Bring the working copy level with the published file; returns what was done."""
+def catch_up(
+    conn: sqlite3.Connection,
+    pub: sqlite3.Connection,
+    published: Path,
+    merger: merge.Merger | None = None,
+) -> merge.TakenIn:
+    """Bring the working copy level with the published file: fast-forward over what others
+    published, publish what only this laptop has, or merge two histories that diverged and
+    publish the merge ('diverged' when there is no `merger` to sign it yet)."""
     mine, theirs = ledger.head(conn), ledger.head(pub)
     if theirs is None or mine is None:
         raise IntegrityFailure(f"{published.name} has an empty ledger")
     if mine.hash == theirs.hash:
-        return "same"
+        return merge.TakenIn("same")
+    # The common cases read only the new commits: one copy's ledger begins with the other's.
     if theirs.seq > mine.seq:
         at = ledger.commit_at(pub, mine.seq)
         if at is not None and at.hash == mine.hash:
-            _fast_forward(conn, pub, mine.seq)
-            return "fast-forward"
+            return merge.fast_forward(conn, pub, mine.seq)
     else:
         at = ledger.commit_at(conn, theirs.seq)
         if at is not None and at.hash == theirs.hash:
             publish(conn, published)
-            return "published"
-    raise IntegrityFailure(
-        f"{published.name} and this laptop's copy have diverged (both have changes the other"
-        " lacks); both are kept unchanged — merging arrives with shared-file support"
-    )
-
-
-def _fast_forward(conn: sqlite3.Connection, pub: sqlite3.Connection, after: int) -> None:
-    with immediate(conn):
-        state = state_from_projection(conn)
-        dropped = False
-        for row, bodies, _ in ledger.commits(pub, after):
-            header, events = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
-            seqs = ledger.append(conn, row, bodies)
-            projection.apply_all(conn, events, seqs, author=header.author, ts=header.ts)
-            dropped = dropped or any(e["t"] in ledger.DROPS_VALUES for e in events)
-        _copy_blobs(conn, pub)
-        if dropped:  # what the teammate re-encrypted or deleted goes here too
-            ledger.purge_blobs(conn)
-
-
-def _copy_blobs(conn: sqlite3.Connection, pub: sqlite3.Connection) -> None:
-    """The value ciphertexts the new commits name, checked against their signed hashes."""
-    wanted = [
-        r[0]
-        for r in conn.execute(
-            "SELECT v.value_ref FROM versions v WHERE v.value_ref IS NOT NULL"
-            " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = v.value_ref)"
-        )
-    ]
-    found: dict[str, bytes] = {}
-    for ref in wanted:
-        row = pub.execute("SELECT data FROM blobs WHERE hash = ?", (ref,)).fetchone()
-        data = row[0] if row else None
-        if type(data) is not bytes or hashlib.sha256(data).hexdigest() != ref:
-            raise IntegrityFailure("the shared file lacks or altered a value its ledger names")
-        found[ref] = data
-    ledger.store_blobs(conn, found)
+            return merge.TakenIn("published")
+    done = merge.take_in(conn, pub, merger)
+    if done.outcome in ("ahead", "merged"):
+        publish(conn, published)
+    return merge.TakenIn("published") if done.outcome == "ahead" else done
 
 
 def check_pin(conn: sqlite3.Connection, vault_id: str) -> None:
     pin = keychain.load_pin(vault_id)
     if pin is None:
         return
-    at = ledger.commit_at(conn, pin.seq)
-    if at is None or at.hash != pin.hash:
+    # By hash, not position: merging may replay this laptop's commits further down.
+    found = conn.execute("SELECT 1 FROM commits WHERE hash = ?", (pin.hash,)).fetchone()
+    if found is None:
         raise IntegrityFailure(
             f"this vault's history does not reach the last state this laptop verified (commit"
             f" #{pin.seq}): the file was rolled back or replaced"

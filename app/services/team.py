@@ -312,7 +312,7 @@ def join(
     vault_id, vault_name = sync.read_identity(published)
     key = _invite_key(code)
     with file_lock(sync.lock_path(vault_id)):
-        conn = sync.open_working_copy(published, vault_id)
+        conn, _ = sync.open_working_copy(published, vault_id)
     try:
         row = conn.execute(
             "SELECT id, handle, role, expires, status FROM invites WHERE pub = ?", (key.public,)

@@ -33,6 +33,7 @@ from app.crypto.kdf import KdfParams, member_unlock_key
 from app.crypto.sign import Signer
 from app.services import paths, sync
 from app.services.commits import append_commit
+from app.services.merge import Merger, MergeRefused, TakenIn
 from app.storage.db import file_lock, open_reader
 from app.storage.publish import FaultHook
 
@@ -116,6 +117,9 @@ class Vault:
         self._open_until: dict[str, datetime] = {}
         self._notes: list[dict[str, Any]] = []  # audit events that ride on the next commit
         self._reader = False
+        # Why this laptop's changes and the shared file's could not be merged (both kept as
+        # they are; writing is refused until they can), or None.
+        self.merge_problem: str | None = None
         self._open = [True]  # shared with readers(): locking this vault stops them too
         self._load_gates()
 
@@ -141,7 +145,7 @@ class Vault:
                     open_member_keys, vault_id, early[0], early[4], early[5], passphrase, secret_key
                 )
             with file_lock(sync.lock_path(vault_id)):
-                conn = sync.open_working_copy(published, vault_id)
+                conn, diverged = sync.open_working_copy(published, vault_id)
             if derived is not None:
                 derived.exception()  # wait, so no thread outlives a failed open below
         try:
@@ -173,10 +177,16 @@ class Vault:
                     vault_id, member_id, kdf_text, bytes(sealed), passphrase, secret_key
                 )
             member = Member(member_id, m_handle, role, status)
-            return cls(published, conn, vault_id, name, member, keys, clock or SystemClock())
+            vault = cls(published, conn, vault_id, name, member, keys, clock or SystemClock())
         except BaseException:
             conn.close()
             raise
+        if diverged:  # opening kept this laptop's copy: the member can sign the merge now
+            try:
+                vault.refresh()
+            except MergeRefused as exc:
+                vault.merge_problem = str(exc)
+        return vault
 
     def reader(self) -> Vault:
         """This unlocked vault over a read-only connection of its own, for one worker thread.
@@ -368,18 +378,33 @@ class Vault:
         return data
 
     def refresh(self) -> bool:
-        """Take in what teammates published since (a join, a request, a policy change); True
-        when the working copy moved on. IntegrityFailure when the two histories diverged."""
+        """Take in what teammates published since (a join, a request, a policy change), merging
+        when both sides changed; True when the working copy moved on. MergeRefused (both copies
+        kept as they were) when their changes cannot both stand."""
+        return self.take_in_shared().outcome in ("fast-forward", "merged")
+
+    def take_in_shared(self) -> TakenIn:
+        """Catch up with the shared file; what came in."""
         with file_lock(sync.lock_path(self.vault_id)):
             shared = sync.open_shared(self.published)
             try:
-                done = sync.catch_up(self.conn, shared, self.published)
+                done = sync.catch_up(self.conn, shared, self.published, self.merger())
             finally:
                 shared.close()
-            if done == "fast-forward":
-                sync.save_pin(self.conn, self.vault_id)
-                self._load_gates()
-        return done == "fast-forward"
+            if done.outcome in ("fast-forward", "merged"):
+                self.moved_on()
+        return done
+
+    def merger(self) -> Merger | None:
+        """Who signs a merge commit now: this member, unless locked or on a reader."""
+        if self._signer is None or self.locked or self._reader:
+            return None
+        return Merger(self.member.id, self._signer, iso(self.clock.now()))
+
+    def moved_on(self) -> None:
+        """The working copy took in commits: pin its head, reread the environments' gates."""
+        sync.save_pin(self.conn, self.vault_id)
+        self._load_gates()
 
     # -- changing --------------------------------------------------------------------------
     def note(self, event: dict[str, Any]) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from app.core import dag
+from app.core.dag import Node
 from app.core.errors import IntegrityFailure
 from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit, parse_header
 from app.core.model import VerifyReport
@@ -111,10 +113,12 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
     total = ledger.count(conn)
     events = 0
     name = None
+    nodes: list[Node] = []
     for row, bodies, seqs in ledger.commits(conn):
         if row.seq != state.count + 1:
             raise IntegrityFailure(f"ledger commit #{state.count + 1} is missing")
         header, parsed = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
+        nodes.append(Node(row.hash, header.parents, header.ts))
         if row.seq == 1:
             name = parsed[0].get("name")
         if not indexed and any(e["t"] in _KEYED_CHANGES for e in parsed):
@@ -133,6 +137,7 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
     rebuilt.execute("COMMIT")
     if state.head is None:
         raise IntegrityFailure("the vault file has an empty ledger")
+    check_order(nodes)
     if ledger.event_count(conn) != events:
         raise IntegrityFailure("the events table holds rows that no commit signed")
     if ledger.count(conn) != state.count:
@@ -183,6 +188,16 @@ def _bulk_schema() -> str:
     return ddl.replace(",\n    PRIMARY KEY (secret_id, version)\n)", "\n)")
 
 
+def check_order(nodes: list[Node]) -> None:
+    """The commits are stored in canonical order and all lead to the last one (one head)."""
+    if dag.is_linear(nodes):
+        return
+    if [n.hash for n in nodes] != dag.canonical_order(nodes):
+        raise IntegrityFailure("the ledger's commits are not stored in their canonical order")
+    if dag.tips(nodes) != {nodes[-1].hash}:
+        raise IntegrityFailure("the ledger has branches that no merge joins")
+
+
 def _same_in_sql(rebuilt: sqlite3.Connection, table: str, key: str) -> bool:
     return _same_tables(rebuilt, "file", "main", table, key)
 
@@ -216,6 +231,10 @@ def state_from_projection(conn: sqlite3.Connection, secrets: set[str] | None = N
     if head is None:
         return state
     state.head, state.count = head.hash, head.seq
+    if secrets is None:  # a catch-up may bring merges, whose parents can be any commit
+        state.known = {r[0] for r in conn.execute("SELECT hash FROM commits")}
+    else:
+        state.known = {head.hash}
     state.ts = parse_header(head.header).ts
     for member_id, role, status, sign_pub in conn.execute(
         "SELECT id, role, status, sign_pub FROM members"

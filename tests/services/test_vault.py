@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 from pathlib import Path
@@ -233,10 +234,10 @@ def test_teammate_laptop_catches_up(created, vault_path: Path, tmp_path: Path, m
     mine.lock()
 
 
-def test_diverged_copies_are_refused_and_both_kept(
+def test_diverged_copies_merge_when_the_member_unlocks(
     created, vault_path: Path, tmp_path: Path, monkeypatch
 ):
-    from app.core.errors import IntegrityFailure
+    from app.services.integrity import verify_vault
 
     vault, key = created
     vault.lock()
@@ -246,7 +247,6 @@ def test_diverged_copies_are_refused_and_both_kept(
     other = reopen(vault_path, key)
     add_secret(other, "dev", "theirs", "value-two-1234")
     other.lock()
-    theirs = vault_path.read_bytes()
     # laptop 1 edits an older copy of the file (say, before its sync client caught up)
     laptops.use("laptop1")
     old_copy = tmp_path / "old-copy.kl"
@@ -254,12 +254,14 @@ def test_diverged_copies_are_refused_and_both_kept(
     mine = reopen(old_copy, key)
     add_secret(mine, "dev", "mine", "value-one-1234")
     mine.lock()
-    with pytest.raises(IntegrityFailure, match="diverged"):
-        reopen(vault_path, key)
-    assert vault_path.read_bytes() == theirs
-    work = sqlite3.connect(paths.working_copy(vault.vault_id))
-    assert work.execute("SELECT count(*) FROM commits").fetchone()[0] == 2
-    work.close()
+    merged = reopen(vault_path, key)
+    assert sorted(s.name for s in list_secrets(merged)) == ["mine", "theirs"]
+    merged.lock()
+    parents = sqlite3.connect(vault_path).execute(
+        "SELECT json_extract(header, '$.parents') FROM commits ORDER BY seq DESC LIMIT 1"
+    )
+    assert len(json.loads(parents.fetchone()[0])) == 2  # published under a merge commit
+    verify_vault(vault_path)
 
 
 def test_verify_replays_updates_and_catches_an_edited_row(vault: Vault, vault_path: Path):

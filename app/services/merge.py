@@ -1,0 +1,303 @@
+"""Taking in another copy of the vault: fast-forward, or merge two histories that diverged.
+
+Both copies' commits are kept, signatures untouched: the union is replayed in the canonical
+order (app/core/dag.py) under a merge commit whose two parents are the copies' heads, signed by
+the member who merges. Every commit is held to the ledger rules at its place in that order, and
+the projection is rebuilt from it, so two laptops merging the same copies get the same tables.
+
+Changes that cannot both stand are refused, never settled silently: the merge is rolled back and
+both copies stay as they were (MergeRefused names the conflict). Refused: a secret deleted on one
+side and changed on the other; a grant on one side to access the other side revoked; both sides
+writing the same version of one secret's value; anything the ledger rules refuse in the merged
+order (e.g. a write after a concurrent revocation, two re-keys of one environment, a commit by a
+member the other side removed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from app.core import dag
+from app.core.errors import IntegrityFailure
+from app.core.ledger import (
+    LedgerState,
+    build_header,
+    check_commit,
+    decode_event,
+    parse_header,
+    signing_message,
+)
+from app.crypto.encoding import canonical, sha256_hex
+from app.crypto.sign import Signer
+from app.services.verify import meta, state_from_projection
+from app.storage import ledger, projection
+from app.storage.db import immediate
+from app.storage.ledger import CommitRow
+from app.storage.schema import PROJECTION_TABLES
+
+
+class MergeRefused(IntegrityFailure):
+    """The two copies cannot be merged as they are; neither was changed."""
+
+
+@dataclass(frozen=True)
+class Merger:
+    """Who signs a merge commit, and when."""
+
+    author: str
+    signer: Signer
+    ts: str
+
+
+@dataclass(frozen=True)
+class TakenIn:
+    """What taking in the other copy did.
+
+    outcome: 'same' (nothing new either side), 'ahead' (this copy holds all of the other's),
+    'fast-forward' (this copy was part of the other), 'merged', or 'diverged' (merging needs a
+    member to sign it: the vault is not unlocked yet).
+    """
+
+    outcome: str
+    incoming: int = 0  # commits taken in from the other copy
+    authors: tuple[str, ...] = ()  # their authors' member ids, first appearance first
+
+
+@dataclass(frozen=True)
+class _Commit:
+    row: CommitRow
+    parents: tuple[str, ...]
+    ts: str
+    author: str
+    bodies: list[bytes]
+
+    @property
+    def hash(self) -> str:
+        return self.row.hash
+
+
+def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger | None) -> TakenIn:
+    """Bring everything `other` holds into the working copy `conn` (one transaction)."""
+    mine, theirs = _nodes(conn), _nodes(other)
+    if not mine or not theirs:
+        raise IntegrityFailure("a copy of the vault has an empty ledger")
+    if meta(conn, "vault_id") != meta(other, "vault_id") or mine[0].hash != theirs[0].hash:
+        raise MergeRefused("the other file is not a copy of this vault (it shares no history)")
+    mine_set = {n.hash for n in mine}
+    incoming = [n.hash for n in theirs if n.hash not in mine_set]
+    if not incoming:
+        return TakenIn("same" if len(mine) == len(theirs) else "ahead")
+    theirs_set = {n.hash for n in theirs}
+    ours_only = [n.hash for n in mine if n.hash not in theirs_set]
+    if ours_only and merger is None:
+        return TakenIn("diverged")
+    commits = _read(other, set(incoming))
+    authors = tuple(dict.fromkeys(commits[h].author for h in incoming))
+    if not ours_only:  # this copy is part of theirs, perhaps in another order
+        _adopt(conn, other, mine, _ordered(theirs), commits)
+        return TakenIn("fast-forward", len(incoming), authors)
+    assert merger is not None
+    commits.update(_read(conn, set(ours_only)))
+    _refuse_conflicts([commits[h] for h in ours_only], [commits[h] for h in incoming])
+    merge = _merge_commit(conn, merger, mine[-1], theirs[-1])
+    commits[merge.hash] = merge
+    union = {n.hash: n for n in (*mine, *theirs)}
+    union[merge.hash] = dag.Node(merge.hash, merge.parents, merge.ts)
+    _adopt(conn, other, mine, _ordered(list(union.values())), commits)
+    return TakenIn("merged", len(incoming), authors)
+
+
+def fast_forward(conn: sqlite3.Connection, other: sqlite3.Connection, after: int) -> TakenIn:
+    """Append `other`'s commits after seq `after`: this copy's ledger is exactly its first
+    `after` commits (the caller compared the commit there)."""
+    commits: dict[str, _Commit] = {}
+    order: list[dag.Node] = []
+    for row, bodies, _ in ledger.commits(other, after):
+        header = parse_header(row.header)
+        commits[row.hash] = _Commit(row, header.parents, header.ts, header.author, bodies)
+        order.append(dag.Node(row.hash, header.parents, header.ts))
+    with immediate(conn):
+        head = ledger.head(conn)
+        assert head is not None
+        named = {p for n in order for p in n.parents}
+        if not order or {head.hash, *(n.hash for n in order)} - named != {order[-1].hash}:
+            raise IntegrityFailure("the shared file has branches that no merge joins")
+        _replay(conn, other, state_from_projection(conn), after, order, commits)
+    authors = tuple(dict.fromkeys(c.author for c in commits.values()))
+    return TakenIn("fast-forward", len(order), authors)
+
+
+def _ordered(nodes: list[dag.Node]) -> list[dag.Node]:
+    by_hash = {n.hash: n for n in nodes}
+    try:
+        return [by_hash[h] for h in dag.canonical_order(nodes)]
+    except ValueError as exc:
+        raise IntegrityFailure(f"the other copy's ledger is damaged ({exc})") from None
+
+
+def _nodes(conn: sqlite3.Connection) -> list[dag.Node]:
+    found = []
+    for commit_hash, header in conn.execute("SELECT hash, header FROM commits ORDER BY seq"):
+        parsed = parse_header(bytes(header))
+        found.append(dag.Node(str(commit_hash), parsed.parents, parsed.ts))
+    return found
+
+
+def _read(conn: sqlite3.Connection, wanted: set[str]) -> dict[str, _Commit]:
+    found: dict[str, _Commit] = {}
+    for row, bodies, _ in ledger.commits(conn):
+        if row.hash in wanted:
+            header = parse_header(row.header)
+            found[row.hash] = _Commit(row, header.parents, header.ts, header.author, bodies)
+    return found
+
+
+def _merge_commit(
+    conn: sqlite3.Connection, merger: Merger, mine: dag.Node, theirs: dag.Node
+) -> _Commit:
+    """Signed by the merging member, after both heads (so after every commit of either)."""
+    parents = tuple(sorted((mine.hash, theirs.hash)))
+    ts = max(merger.ts, mine.ts, theirs.ts)
+    bodies = [canonical({"t": "merge"})]
+    header = build_header(meta(conn, "vault_id"), list(parents), merger.author, ts, bodies)
+    commit_hash = sha256_hex(header)
+    row = CommitRow(0, commit_hash, header, merger.signer.sign(signing_message(commit_hash)))
+    return _Commit(row, parents, ts, merger.author, bodies)
+
+
+def _adopt(
+    conn: sqlite3.Connection,
+    other: sqlite3.Connection,
+    mine: list[dag.Node],
+    order: list[dag.Node],
+    commits: dict[str, _Commit],
+) -> None:
+    """Make the working copy's ledger `order`: the commits it shares with this copy's stored
+    order stay; from the first difference on, the commits are replayed."""
+    prefix = 0
+    while prefix < min(len(mine), len(order)) and mine[prefix].hash == order[prefix].hash:
+        prefix += 1
+    if dag.tips(order) != {order[-1].hash}:
+        raise IntegrityFailure("the other copy has branches that no merge joins")
+    with immediate(conn):
+        if prefix == len(mine):
+            state = state_from_projection(conn)
+        else:  # this copy's later commits move: rebuild the projection from the prefix
+            commits.update(_read(conn, {n.hash for n in mine[prefix:]} - commits.keys()))
+            conn.execute("DELETE FROM events WHERE commit_seq > ?", (prefix,))
+            conn.execute("DELETE FROM commits WHERE seq > ?", (prefix,))
+            state = _rebuild(conn)
+        _replay(conn, other, state, prefix, order[prefix:], commits)
+
+
+def _rebuild(conn: sqlite3.Connection) -> LedgerState:
+    """Empty the projection and replay the ledger into it; the rule state at its head."""
+    for table in PROJECTION_TABLES:
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+    state = LedgerState(vault=meta(conn, "vault_id"))
+    for row, bodies, seqs in ledger.commits(conn):
+        header, events = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
+        projection.apply_all(conn, events, seqs, author=header.author, ts=header.ts)
+    return state
+
+
+def _replay(
+    conn: sqlite3.Connection,
+    other: sqlite3.Connection,
+    state: LedgerState,
+    after: int,
+    order: list[dag.Node],
+    commits: dict[str, _Commit],
+) -> None:
+    """Check, append and project each commit of `order` after seq `after`; then the value
+    ciphertexts they name come from `other`, checked against their signed hashes."""
+    dropped = False
+    for seq, node in enumerate(order, start=after + 1):
+        c = commits[node.hash]
+        row = CommitRow(seq, c.row.hash, c.row.header, c.row.sig)
+        try:
+            header, events = check_commit(state, seq, row.hash, row.header, row.sig, c.bodies)
+        except IntegrityFailure as exc:
+            raise MergeRefused(
+                f"the copies cannot be merged: {str(exc).split(': ', 1)[-1]}"
+            ) from None
+        seqs = ledger.append(conn, row, c.bodies)
+        try:
+            projection.apply_all(conn, events, seqs, author=header.author, ts=header.ts)
+        except sqlite3.IntegrityError:
+            raise MergeRefused(
+                "the copies cannot be merged: both wrote the same version of a secret's value"
+            ) from None
+        dropped = dropped or any(e["t"] in ledger.DROPS_VALUES for e in events)
+    copy_blobs(conn, other)
+    if dropped:  # what a teammate re-encrypted or deleted goes here too
+        ledger.purge_blobs(conn)
+
+
+def copy_blobs(conn: sqlite3.Connection, other: sqlite3.Connection) -> None:
+    """The value ciphertexts that versions name and this copy lacks, checked against their
+    signed hashes."""
+    wanted = [
+        r[0]
+        for r in conn.execute(
+            "SELECT v.value_ref FROM versions v WHERE v.value_ref IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = v.value_ref)"
+        )
+    ]
+    found: dict[str, bytes] = {}
+    for ref in wanted:
+        row = other.execute("SELECT data FROM blobs WHERE hash = ?", (ref,)).fetchone()
+        data = row[0] if row else None
+        if type(data) is not bytes or hashlib.sha256(data).hexdigest() != ref:
+            raise IntegrityFailure("the other copy lacks or altered a value its ledger names")
+        found[ref] = data
+    ledger.store_blobs(conn, found)
+
+
+# -- changes that cannot both stand ------------------------------------------------------------
+_CHANGES = frozenset({"secret.update", "secret.version", "secret.flag", "secret.unflag"})
+
+
+def _refuse_conflicts(ours: list[_Commit], theirs: list[_Commit]) -> None:
+    """Each side's commits are concurrent with every commit of the other side."""
+    a, b = _effects(ours), _effects(theirs)
+    for first, second in ((a, b), (b, a)):
+        if first.deleted & second.changed:
+            raise MergeRefused(
+                "the copies cannot be merged: a secret deleted in one was changed in the other"
+            )
+        if first.revoked & second.granted or {m for m, _ in second.granted} & first.removed:
+            raise MergeRefused(
+                "the copies cannot be merged: one grants access that the other revoked"
+            )
+
+
+@dataclass
+class _Effects:
+    deleted: set[str]
+    changed: set[str]
+    granted: set[tuple[str, str]]
+    revoked: set[tuple[str, str]]
+    removed: set[str]
+
+
+def _effects(side: list[_Commit]) -> _Effects:
+    found = _Effects(set(), set(), set(), set(), set())
+    for commit in side:
+        for body in commit.bodies:
+            e: dict[str, Any] = decode_event(body)
+            kind = e.get("t")
+            if kind == "secret.delete":
+                found.deleted.add(str(e["secret"]))
+            elif kind in _CHANGES:
+                found.changed.add(str(e["secret"]))
+            elif kind == "access.grant":
+                found.granted.add((str(e["member"]), str(e["env"])))
+            elif kind == "access.revoke":
+                found.revoked.add((str(e["member"]), str(e["env"])))
+            elif kind == "member.remove":
+                found.removed.add(str(e["member"]))
+    return found
