@@ -93,6 +93,8 @@ def unlock(opts: Options) -> Any:
             except secretkey.SecretKeyFormatError as exc:
                 raise AuthFailed(str(exc)) from None
     vault = Vault.unlock(path, opts.member, passphrase, secret_key)
+    if vault.merge_problem:
+        click.echo(f"keyledger: warning: {vault.merge_problem}", err=True)
     if vault.member.role in ("owner", "admin"):
         try:
             expire_grants(vault)

@@ -21,7 +21,7 @@ Exit codes:
   2  usage (bad option or input)
   3  authentication failed (passphrase, Secret Key)
   4  not permitted (no access, step-up needed)
-  5  integrity (tampered, corrupt, rolled back, diverged, unknown format)
+  5  integrity (tampered, corrupt, rolled back, unknown format, a copy that cannot merge)
   6  locked out"""
 
 
@@ -44,6 +44,7 @@ _LAZY = {
     "revoke": ("app.cli.access_cmd", "revoke"),
     "access": ("app.cli.access_cmd", "access_"),
     "review": ("app.cli.review_cmd", "review"),
+    "merge": ("app.cli.merge_cmd", "merge"),
 }
 
 

@@ -1,0 +1,64 @@
+"""`keyledger merge [COPY.kl]...`: take other copies of the vault file into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.cli.context import Options, emit_json, unlock
+
+_DONE = {
+    "merged": "merged {n} {changes} from {who} with this vault's",
+    "fast-forward": "took in {n} {changes} from {who}",
+    "same": "nothing new: the vault already holds all of it",
+    "published": "nothing new: the vault already holds all of it",
+}
+
+
+@click.command()
+@click.argument(
+    "paths", metavar="[COPY.kl]...", nargs=-1, type=click.Path(path_type=Path, dir_okay=False)
+)
+@click.option("--remove", is_flag=True, help="Delete each copy once the vault file holds it all.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -> None:
+    """Take other copies of the vault into it and publish: the COPY.kl files named, or else
+    the conflicted copies a sync tool left beside the vault file (Dropbox, Syncthing,
+    OneDrive, Nextcloud, Google Drive, iCloud). Both histories are kept under a merge commit;
+    a copy of another vault, one that fails its checks, or one whose changes cannot stand
+    beside the vault's is refused (exit 5) and nothing changes."""
+    from app.services import copies, team
+
+    vault = unlock(opts)
+    try:
+        found = list(paths) or copies.conflicted_copies(vault.published, vault.vault_id)
+        handles = {m.id: m.handle for m in team.list_members(vault, activity=False)}
+        results: list[dict[str, Any]] = []
+        for path in found:
+            done = copies.merge_copy(vault, path, remove=remove)
+            who = [handles.get(a, a[:8]) for a in done.authors]
+            results.append(
+                {
+                    "copy": str(path),
+                    "outcome": done.outcome,
+                    "incoming": done.incoming,
+                    "from": who,
+                    "removed": remove,
+                }
+            )
+            if not as_json:
+                text = _DONE[done.outcome].format(
+                    n=done.incoming,
+                    changes="change" if done.incoming == 1 else "changes",
+                    who=", ".join(who),
+                )
+                click.echo(f"{path.name}: {text}{'; removed the copy' if remove else ''}.")
+    finally:
+        vault.lock()
+    if as_json:
+        emit_json({"ok": True, "merged": results})
+    elif not found:
+        click.echo(f"No conflicted copies of {vault.published.name} beside it.")
