@@ -189,6 +189,8 @@ class Describer:
             env, details = self._totp_details(kind, e)
         elif kind == "audit":
             return self._audit(e)
+        elif kind == "merge":  # two copies' histories joined (app/services/merge.py)
+            details = {"commits_taken_in": e.get("taken_in", 0)}
         return LABELS.get(kind, kind), env, secret, details
 
     def _secret_details(

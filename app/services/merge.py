@@ -102,7 +102,7 @@ def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger 
     assert merger is not None
     commits.update(_read(conn, set(ours_only)))
     _refuse_conflicts([commits[h] for h in ours_only], [commits[h] for h in incoming])
-    merge = _merge_commit(conn, merger, mine[-1], theirs[-1])
+    merge = _merge_commit(conn, merger, mine[-1], theirs[-1], len(incoming))
     commits[merge.hash] = merge
     union = {n.hash: n for n in (*mine, *theirs)}
     union[merge.hash] = dag.Node(merge.hash, merge.parents, merge.ts)
@@ -156,12 +156,13 @@ def _read(conn: sqlite3.Connection, wanted: set[str]) -> dict[str, _Commit]:
 
 
 def _merge_commit(
-    conn: sqlite3.Connection, merger: Merger, mine: dag.Node, theirs: dag.Node
+    conn: sqlite3.Connection, merger: Merger, mine: dag.Node, theirs: dag.Node, taken_in: int
 ) -> _Commit:
-    """Signed by the merging member, after both heads (so after every commit of either)."""
+    """Signed by the merging member, after both heads (so after every commit of either); its
+    one event records how many commits came in from the other copy."""
     parents = tuple(sorted((mine.hash, theirs.hash)))
     ts = max(merger.ts, mine.ts, theirs.ts)
-    bodies = [canonical({"t": "merge"})]
+    bodies = [canonical({"t": "merge", "taken_in": taken_in})]
     header = build_header(meta(conn, "vault_id"), list(parents), merger.author, ts, bodies)
     commit_hash = sha256_hex(header)
     row = CommitRow(0, commit_hash, header, merger.signer.sign(signing_message(commit_hash)))

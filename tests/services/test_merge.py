@@ -240,3 +240,13 @@ def test_a_copy_whose_signature_fails_is_refused_and_nothing_changes(world: Worl
     assert copy.exists()
     assert one.file.read_bytes() == before
     assert names(world, 0) == ["mine", "shared"]
+
+
+def test_the_merge_is_in_the_audit_history(world: World):
+    from app.services.audit import entries
+
+    one, two = world.laptops
+    diverge(world)
+    copies.merge_copy(one.use(), world.send(two, one, DROPBOX), remove=True)
+    last = list(entries(one.use()))[-1]
+    assert (last.actor, last.action, last.details) == ("alice", "merge", {"commits_taken_in": 1})
