@@ -217,7 +217,7 @@ def _write_tables(
     }
     first, last = start.isoformat()[:7], end.isoformat()[:7]
     months = {m: n for m, n in sorted(found.step_ups.items()) if first <= m <= last}
-    figures = overview(vault, now, counts=found.counts)
+    figures = overview(vault, now, counts=found.counts, step_ups=found.step_ups)
     pack.data(layout.README, readme(info).encode("utf-8"))
     pack.data(layout.SUMMARY, summary(figures, info, months).encode("utf-8"))
     pack.data(layout.SIGNER, public_pem(key))

@@ -102,9 +102,11 @@ def overview(
     due_soon_days: int = rotation.DUE_SOON_DAYS,
     *,
     counts: Counter[tuple[str, RotationStatus]] | None = None,
+    step_ups: Mapping[str, int] | None = None,
 ) -> Overview:
-    """The figures; `counts` of (environment id, status) when the caller has them already (the
-    evidence pack counts while it streams the inventory, instead of listing every key again)."""
+    """The figures; `counts` of (environment id, status) and `step_ups` by month when the caller
+    has them already (the evidence pack counts both in its pass over the ledger, instead of
+    listing every key and reading every event again)."""
     envs = list_environments(vault)
     if counts is None:
         found = rotation_service.rotation_items(vault, now, due_soon_days=due_soon_days)
@@ -137,7 +139,7 @@ def overview(
         len(members),
         len(members & enrolled),
         last_verification(vault.vault_id),
-        step_up_uses(vault),
+        step_up_uses(vault) if step_ups is None else dict(sorted(step_ups.items())),
         team_figures(vault, now),
     )
 

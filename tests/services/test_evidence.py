@@ -302,3 +302,23 @@ def test_the_large_tables_agree_with_the_services_that_list_them(
         for i in rotation_items(vault, clock.now())
     }
     assert inventory[("staging", "STAGING_TOKEN")] == ("rotation required", "other")
+
+
+def test_the_pass_counts_step_ups_by_month_as_the_overview_reads_them(
+    vault: Vault, world, clock: FixedClock, tmp_path: Path
+):
+    from app.services import evidence_split
+    from app.services.evidence_history import Period, history
+    from app.services.evidence_tables import environments
+    from app.services.overview import step_up_uses
+
+    envs = environments(vault)
+    out = evidence_split.outputs(tmp_path, envs)
+    last = int(vault.conn.execute("SELECT max(seq) FROM events").fetchone()[0])
+    try:
+        found = history(vault, Period(DAY, LATER, clock.now()), envs, out, lambda: None,
+                        range(1, last + 1))  # fmt: skip
+    finally:
+        evidence_split.close(out)
+    assert sum(found.step_ups.values()) >= 1
+    assert dict(sorted(found.step_ups.items())) == step_up_uses(vault)
