@@ -117,8 +117,9 @@ class Vault:
         self._open_until: dict[str, datetime] = {}
         self._notes: list[dict[str, Any]] = []  # audit events that ride on the next commit
         self._reader = False
-        # Why this laptop's changes and the shared file's could not be merged (both kept as
-        # they are; writing is refused until they can), or None.
+        # Why this laptop's changes and the shared file's could not be merged at unlock (both
+        # kept as they are; each write tries the merge again and is refused while it fails), or
+        # None once they merged.
         self.merge_problem: str | None = None
         self._open = [True]  # shared with readers(): locking this vault stops them too
         self._load_gates()
@@ -393,6 +394,8 @@ class Vault:
                 shared.close()
             if done.outcome in ("fast-forward", "merged"):
                 self.moved_on()
+        if done.outcome != "diverged":
+            self.merge_problem = None
         return done
 
     def merger(self) -> Merger | None:

@@ -30,6 +30,7 @@ from app.ui.overview_controller import OverviewController
 from app.ui.reviews_controller import ReviewsController
 from app.ui.rotation_controller import RotationController
 from app.ui.screen_lock import ScreenLockWatcher
+from app.ui.shared_file import SharedFileController
 from app.ui.theme import apply_theme
 from app.ui.views.console import ConsolePage
 from app.ui.views.unlock import UnlockPage
@@ -86,8 +87,17 @@ class MainWindow(QMainWindow):
         self.reviews = ReviewsController(
             self.console.reviews, self.console.review_banner, self.controller, self
         )
+        self.shared = SharedFileController(self.console, self.controller, self)
+        self.shared.changed.connect(self.reviews.check_due)
         self.navigator = Navigator(self.console, self.controller, self.audit)
-        for source in (self.rotation, self.overview, self.audit, self.access, self.reviews):
+        for source in (
+            self.rotation,
+            self.overview,
+            self.audit,
+            self.access,
+            self.reviews,
+            self.shared,
+        ):
             source.message.connect(self._on_controller_message)
         self.reviews.show_requested.connect(lambda: self.navigator.show(self.console.REVIEWS))
         self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
@@ -223,6 +233,7 @@ class MainWindow(QMainWindow):
         self.controller.load(None if expired else prepared)
         self.navigator.home()
         self.reviews.check_due()  # the banner, when an access review is overdue
+        self.shared.start()  # watch the shared file; a merge refused at unlock; other copies
         self.pages.setCurrentWidget(self.console)
         self.vault_unlocked.emit()
 
@@ -243,7 +254,14 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.step_up_label.setText("")
         self.controller.unload()
-        for controller in (self.rotation, self.overview, self.audit, self.access, self.reviews):
+        for controller in (
+            self.rotation,
+            self.overview,
+            self.audit,
+            self.access,
+            self.reviews,
+            self.shared,
+        ):
             controller.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept

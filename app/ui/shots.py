@@ -123,6 +123,9 @@ def capture_all(out: Path, theme: str) -> list[Path]:
         shots.append(_save(dialog, out, name, theme))
         dialog.close()
         dialog.deleteLater()
+    from app.ui.shots_shared import capture_shared
+
+    shots.extend(capture_shared(window, out, theme))
     window.lock()
     shots.append(_save(window, out, "locked", theme))
     window.close()

@@ -31,6 +31,7 @@ from app.ui.views.review_banner import ReviewBanner
 from app.ui.views.reviews_view import ReviewsView
 from app.ui.views.rotation_banner import RotationBanner
 from app.ui.views.rotation_view import RotationView
+from app.ui.views.shared_banners import CopiesBanner, MergeWarningBanner
 
 
 class ConsolePage(QWidget):
@@ -144,13 +145,17 @@ class ConsolePage(QWidget):
         for page in self._view_pages.values():
             self.views.addWidget(page)
         self.views.setCurrentWidget(splitter)
-        # The rotation and review banners stand above every view: unlocking lands on the
-        # Overview.
+        # The banners stand above every view: unlocking lands on the Overview, and the shared
+        # file changes whichever view is shown.
+        self.merge_warning = MergeWarningBanner()
+        self.copies_banner = CopiesBanner()
         self.rotation_banner = RotationBanner()
         self.review_banner = ReviewBanner()
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
         main.setSpacing(0)
+        main.addWidget(self.merge_warning)
+        main.addWidget(self.copies_banner)
         main.addWidget(self.rotation_banner)
         main.addWidget(self.review_banner)
         main.addWidget(self.views, 1)

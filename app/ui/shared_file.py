@@ -1,0 +1,325 @@
+"""Keeps the unlocked console level with the shared vault file: watches the file and its folder,
+takes in what teammates published (fast-forward or merge), and offers to merge the conflicted
+copies a sync tool leaves beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.core.errors import KeyLedgerError
+from app.services.copies import conflicted_copies, merge_copy
+from app.services.merge import MergeRefused, TakenIn
+from app.services.team import list_members
+from app.services.vault import Vault
+from app.ui.console_controller import ConsoleController
+from app.ui.views.console import ConsolePage
+
+# A sync tool writes a file in bursts (a temporary file, a rename, attributes): one look after
+# the burst has settled.
+DEBOUNCE_MS = 400
+# While a dialog is open the views are not reloaded under it: look again a little later.
+RETRY_MS = 1500
+# A network drive (SMB, NFS) tells this laptop nothing of what other computers write there:
+# compare the file's and folder's stat now and then as well.
+POLL_MS = 30_000
+_MOVED = ("fast-forward", "merged")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SharedFileController", text)
+
+
+def _one_line(why: BaseException | str) -> str:
+    return " ".join(str(why).split())
+
+
+def _reason(why: BaseException | str) -> str:
+    """A refusal's reason without the prefix most of them carry."""
+    return _one_line(why).removeprefix("the copies cannot be merged: ").rstrip(".")
+
+
+def _stamp(published: Path) -> tuple[int, ...]:
+    """What changes when anyone writes the file or adds a copy beside it."""
+    found: list[int] = []
+    for path in (published, published.parent):
+        try:
+            st = path.stat()
+        except OSError:
+            found.append(-1)
+            continue
+        found += [st.st_mtime_ns, st.st_size, st.st_ino]
+    return tuple(found)
+
+
+def _changes(count: int) -> str:
+    return _tr("1 change") if count == 1 else _tr("%1 changes").replace("%1", str(count))
+
+
+def changes_from(done: Sequence[TakenIn], handles: dict[str, str]) -> str:
+    """E.g. "3 changes from bob, carol" ("" when nothing came in)."""
+    count = sum(d.incoming for d in done)
+    if not count:
+        return ""
+    authors = dict.fromkeys(a for d in done for a in d.authors)
+    who = ", ".join(handles.get(a, a[:8]) for a in authors)
+    return _changes(count) + (_tr(" from %1").replace("%1", who) if who else "")
+
+
+def came_in(done: TakenIn, handles: dict[str, str]) -> str:
+    """E.g. "Took in 3 changes from bob, carol." or "Merged 2 changes from bob with yours." """
+    what = changes_from([done], handles)
+    if done.outcome == "merged":
+        return _tr("Merged %1 with yours.").replace("%1", what)
+    return _tr("Took in %1.").replace("%1", what)
+
+
+def copies_merged(done: Sequence[TakenIn], handles: dict[str, str]) -> str:
+    """E.g. "Merged the other copy (1 change from bob) with yours and removed it." """
+    what = changes_from(done, handles)
+    one = len(done) == 1
+    if not what:
+        return (
+            _tr("The other copy held nothing new; removed it.")
+            if one
+            else _tr("The %1 other copies held nothing new; removed them.")
+        ).replace("%1", str(len(done)))
+    if any(d.outcome == "merged" for d in done):
+        text = (
+            _tr("Merged the other copy (%2) with yours and removed it.")
+            if one
+            else _tr("Merged %1 other copies (%2) with yours and removed them.")
+        )
+    else:
+        text = (
+            _tr("Took in the other copy (%2) and removed it.")
+            if one
+            else _tr("Took in %1 other copies (%2) and removed them.")
+        )
+    return text.replace("%1", str(len(done))).replace("%2", what)
+
+
+class SharedFileController(QObject):
+    """Signals:
+    message(str): a short note for the status bar.
+    changed(): commits came in from the shared file or a copy; the console has reloaded.
+    """
+
+    message = Signal(str)
+    changed = Signal()
+
+    def __init__(self, page: ConsolePage, console: ConsoleController, window: QWidget) -> None:
+        super().__init__(window)
+        self.page, self.console, self.window = page, console, window
+        self.warning, self.copies_banner = page.merge_warning, page.copies_banner
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._on_watcher_file_changed)
+        self.watcher.directoryChanged.connect(self._on_watcher_directory_changed)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self._on_poll_timeout)
+        self.seen: tuple[int, ...] = ()  # the stat the last look saw
+        self.offered: list[Path] = []  # the copies the banner lists
+        self.declined: set[Path] = set()  # "Not now", or refused: not offered again until lock
+        self.dismissed_warning = ""  # the warning text the user closed
+        self.shared_warning = False  # the warning is about the shared file (not a copy)
+        self.copies_banner.merge_requested.connect(self.merge_copies)
+        self.copies_banner.later_requested.connect(self._on_copies_banner_later_requested)
+        self.warning.dismissed.connect(self._on_warning_dismissed)
+
+    @property
+    def vault(self) -> Vault | None:
+        return self.console.vault
+
+    # -- watching ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """After unlock: watch the vault file and its folder, say why it could not be merged at
+        unlock if so, and offer the copies beside it."""
+        vault = self.vault
+        if vault is None:
+            return
+        self._watch(vault)
+        self.seen = _stamp(vault.published)
+        self.poll.start()
+        if vault.merge_problem:
+            self._warn_shared(vault.merge_problem)
+        self.check_copies()
+
+    def unload(self) -> None:
+        """At lock: stop watching, forget what was declined, hide the banners."""
+        self.timer.stop()
+        self.poll.stop()
+        watched = self.watcher.files() + self.watcher.directories()
+        if watched:
+            self.watcher.removePaths(watched)
+        self.offered, self.declined = [], set()
+        self.dismissed_warning, self.shared_warning = "", False
+        self.warning.set_text("")
+        self.copies_banner.set_copies([])
+
+    def _watch(self, vault: Vault) -> None:
+        # Replacing the file atomically (our own publish, every sync tool) drops the old inode
+        # and with it the watch on the path: add it again whenever it is missing.
+        file, folder = vault.published.absolute(), vault.published.absolute().parent
+        if str(folder) not in self.watcher.directories() and folder.is_dir():
+            self.watcher.addPath(str(folder))
+        if str(file) not in self.watcher.files() and file.is_file():
+            self.watcher.addPath(str(file))
+
+    @Slot(str)
+    def _on_watcher_file_changed(self, _path: str) -> None:
+        self.timer.start(DEBOUNCE_MS)
+
+    @Slot(str)
+    def _on_watcher_directory_changed(self, _path: str) -> None:
+        self.timer.start(DEBOUNCE_MS)
+
+    @Slot()
+    def _on_poll_timeout(self) -> None:
+        vault = self.vault
+        if vault is not None and _stamp(vault.published) != self.seen and not self.timer.isActive():
+            self.timer.start(DEBOUNCE_MS)
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+        if QApplication.activeModalWidget() is not None:
+            self.timer.start(RETRY_MS)
+            return
+        self._watch(vault)
+        self.seen = _stamp(vault.published)
+        if vault.published.is_file():  # a sync tool may be between removing and renaming
+            self.take_in()
+        self.check_copies()
+
+    # -- the shared file ---------------------------------------------------------------------
+    def take_in(self) -> None:
+        """Catch up with the shared file and show what came in.
+
+        On the GUI thread, not the worker: the working copy's sqlite connection belongs to this
+        thread (workers get readers of their own, which cannot write), and the usual case, a
+        fast-forward over a teammate's few commits, takes milliseconds. Our own publish shows up
+        here as 'same' and says nothing."""
+        vault = self.vault
+        if vault is None:
+            return
+        try:
+            done = vault.take_in_shared()
+        except MergeRefused as exc:
+            self._warn_shared(exc)
+            return
+        except KeyLedgerError as exc:
+            self._warn(
+                _tr("Could not take in the shared vault file: %1.").replace(
+                    "%1", _one_line(exc).rstrip(".")
+                ),
+                shared=True,
+            )
+            return
+        if self.shared_warning:  # the two copies are level again
+            self.warning.set_text("")
+            self.shared_warning = False
+        if done.outcome in _MOVED:
+            self._reload()
+            self.message.emit(came_in(done, self._handles(vault)))
+        elif done.outcome == "published":
+            self.message.emit(
+                _tr("The shared file lacked this laptop's latest changes; published them again.")
+            )
+
+    def _reload(self) -> None:
+        self.console.load()  # every view reloads on its `loaded`
+        self.changed.emit()
+
+    @staticmethod
+    def _handles(vault: Vault) -> dict[str, str]:
+        try:
+            return {
+                m.id: m.handle for m in list_members(vault, include_removed=True, activity=False)
+            }
+        except KeyLedgerError:
+            return {}
+
+    # -- warnings ----------------------------------------------------------------------------
+    def _warn_shared(self, why: BaseException | str) -> None:
+        self._warn(
+            _tr(
+                "This laptop's copy and the shared vault file cannot be merged: %1. Both copies"
+                " are kept as they were."
+            ).replace("%1", _reason(why)),
+            shared=True,
+        )
+
+    def _warn(self, text: str, *, shared: bool) -> None:
+        if text == self.dismissed_warning:
+            return  # the same problem, seen again at the next change of the folder
+        self.shared_warning = shared
+        self.warning.set_text(text)
+
+    @Slot()
+    def _on_warning_dismissed(self) -> None:
+        self.dismissed_warning = self.warning.text.text()
+        self.shared_warning = False
+        self.warning.set_text("")
+
+    # -- conflicted copies -------------------------------------------------------------------
+    def check_copies(self) -> None:
+        """Offer the copies of this vault a sync tool left beside its file."""
+        vault = self.vault
+        if vault is None:
+            return
+        try:
+            found = conflicted_copies(vault.published, vault.vault_id)
+        except OSError:
+            found = []  # the folder is away (a network drive): look again at its next change
+        self.offered = [p for p in found if p not in self.declined]
+        self.copies_banner.set_copies([p.name for p in self.offered])
+
+    @Slot()
+    def _on_copies_banner_later_requested(self) -> None:
+        self.declined.update(self.offered)
+        self.offered = []
+        self.copies_banner.set_copies([])
+
+    @Slot()
+    def merge_copies(self) -> None:
+        """Take in each offered copy, publish, and remove it; stop at the first refusal, which
+        leaves that copy and the vault file as they were."""
+        vault = self.vault
+        if vault is None:
+            return
+        done: list[TakenIn] = []
+        for path in self.offered:
+            try:
+                done.append(merge_copy(vault, path, remove=True))
+            except KeyLedgerError as exc:
+                self.declined.add(path)
+                self._warn(
+                    _tr("%1 cannot be merged: %2. Both copies are kept as they were.")
+                    .replace("%1", path.name)
+                    .replace("%2", _reason(exc)),
+                    shared=False,
+                )
+                break
+            except OSError as exc:  # merged and published, but the copy could not be deleted
+                self.declined.add(path)
+                self.message.emit(
+                    _tr("Merged %1 but could not remove it: %2")
+                    .replace("%1", path.name)
+                    .replace("%2", _one_line(exc))
+                )
+                break
+        # Always: merge_copy first catches up with the shared file, which may have moved even
+        # when the copy held nothing new or was refused.
+        self._reload()
+        self.check_copies()
+        if done:
+            self.message.emit(copies_merged(done, self._handles(vault)))

@@ -1,0 +1,113 @@
+"""The console's notes about the shared vault file: a merge that was refused (both copies kept),
+and other copies of the vault that a sync tool left beside it, with Merge and Not now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SharedBanners", text)
+
+
+def copies_text(names: Sequence[str]) -> str:
+    """E.g. "Your sync tool left another copy of this vault: team (conflicted copy …).kl" """
+    if len(names) == 1:
+        return _tr("Your sync tool left another copy of this vault: %1").replace("%1", names[0])
+    return _tr("Your sync tool left %1 other copies of this vault beside it.").replace(
+        "%1", str(len(names))
+    )
+
+
+def _edge(frame: QFrame, name: str, colour: str) -> None:
+    # A coloured edge reads in both themes without a filled background (as the rotation banner).
+    frame.setObjectName(name)
+    frame.setStyleSheet(
+        f"#{name} {{ border: 1px solid {colour}; border-left-width: 4px; border-radius: 3px; }}"
+    )
+
+
+class MergeWarningBanner(QFrame):
+    """A merge with the shared file or another copy was refused; nothing changed.
+
+    Signals:
+    dismissed(): the user closed the banner.
+    """
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _edge(self, "mergeWarningBanner", "#e53935")
+        self.setAccessibleName(_tr("Merge refused"))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 3, 3, 3)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = QToolButton()
+        self.close_button.setText("×")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip(_tr("Hide this note"))
+        self.close_button.setAccessibleName(_tr("Dismiss"))
+        self.close_button.clicked.connect(self.dismissed.emit)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def set_text(self, text: str) -> None:
+        """Show this text, or hide when there is none."""
+        self.text.setText(text)
+        self.setVisible(bool(text))
+
+
+class CopiesBanner(QFrame):
+    """Other copies of this vault lie beside its file (a sync tool's conflicted copies).
+
+    Signals:
+    merge_requested(): take every listed copy in and remove it.
+    later_requested(): hide until another copy appears or the vault is locked.
+    """
+
+    merge_requested = Signal()
+    later_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _edge(self, "copiesBanner", "#f9a825")
+        self.setAccessibleName(_tr("Other copies of this vault"))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 3, 3, 3)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.merge_button = QPushButton()
+        self.merge_button.clicked.connect(self.merge_requested.emit)
+        self.later_button = QPushButton(_tr("Not now"))
+        self.later_button.setAccessibleName(_tr("Not now"))
+        self.later_button.setToolTip(_tr("Ask again when another copy appears or after unlocking"))
+        self.later_button.clicked.connect(self.later_requested.emit)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.merge_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.later_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def set_copies(self, names: Sequence[str]) -> None:
+        """The copies' file names, oldest first; hide when there are none."""
+        self.setVisible(bool(names))
+        if not names:
+            return
+        self.text.setText(copies_text(names))
+        self.text.setToolTip("\n".join(names))
+        one = len(names) == 1
+        self.merge_button.setText(
+            _tr("Merge and remove cop&y") if one else _tr("Merge and remove copie&s")
+        )
+        self.merge_button.setAccessibleName(self.merge_button.text().replace("&", ""))
+        self.merge_button.setToolTip(
+            _tr("Take in the changes it holds, publish them to the vault file, then delete it")
+            if one
+            else _tr("Take in the changes they hold, publish them, then delete each copy")
+        )
