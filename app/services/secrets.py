@@ -6,10 +6,12 @@ their environment's key, bound to (vault, environment, epoch, secret, version).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
-from base64 import urlsafe_b64decode
+from binascii import a2b_base64
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -87,7 +89,33 @@ def blob_of(text: object) -> bytes:
         raise IntegrityFailure("a ciphertext in the ledger is not valid base64url") from None
 
 
-_decode_json = json.JSONDecoder().decode  # json.loads(bytes) sniffs the encoding every call
+_DECODER = json.JSONDecoder()
+_decode_json = _DECODER.decode  # json.loads(bytes) sniffs the encoding every call
+_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set in __init__; no stub
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _decode_record(text: str) -> Any:
+    """`_decode_json` at half the cost for the canonical JSON we seal (no whitespace to skip);
+    anything else goes through the decoder itself, so both accept and refuse the same text."""
+    try:
+        obj, end = _scan_json(text, 0)
+    except StopIteration:
+        end = -1
+    return obj if end == len(text) else _decode_json(text)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Around building 100k acyclic records: the cyclic collector would otherwise rescan the
+    growing list again and again (a third of the time of listing them)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _secret_by_id(vault: Vault, secret_id: str) -> Secret:
@@ -122,7 +150,7 @@ def _opened_metas(
         if not isinstance(text, str):
             raise IntegrityFailure("a record points at an event that does not hold it")
         # The event body passed its hash check when it entered this copy: decode it directly.
-        meta = urlsafe_b64decode(text + "==")
+        meta = a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"==")  # urlsafe_b64decode
         sealer = opened.get(meta_epoch) or opened.setdefault(
             meta_epoch, vault.sealer("vault", meta_epoch)
         )
@@ -132,34 +160,36 @@ def _opened_metas(
             raise IntegrityFailure(
                 "a secret's record failed to decrypt: the file was altered"
             ) from None
-        yield row, _decode_json(plain.decode("utf-8"))
+        yield row, _decode_record(plain.decode("utf-8"))
 
 
 def _decrypt_secrets(
     vault: Vault, query: str, args: tuple[str, ...], ordered: bool = True
 ) -> list[Secret]:
     envs = {e.id: e for e in list_environments(vault)}
+    named = {e.id: (e.name, e.policy.rotation_days) for e in envs.values()}
     result = []
-    for row, data in _opened_metas(vault, query, args):
-        sid, env_id, _, _, version, created, updated, rotated = row
-        meta_obj = _meta_from(data)
-        env = envs[env_id]
-        result.append(
-            Secret(
-                sid,
-                env_id,
-                env.name,
-                meta_obj,
-                version,
-                created,
-                updated,
-                rotated,
-                meta_obj.rotation_days or env.policy.rotation_days,
+    with collector_paused():
+        for row, data in _opened_metas(vault, query, args):
+            sid, env_id, _, _, version, created, updated, rotated = row
+            meta_obj = _meta_from(data)
+            env_name, env_days = named[env_id]
+            result.append(
+                Secret(
+                    sid,
+                    env_id,
+                    env_name,
+                    meta_obj,
+                    version,
+                    created,
+                    updated,
+                    rotated,
+                    meta_obj.rotation_days or env_days,
+                )
             )
-        )
-    order = {e.id: e.position for e in envs.values()}
-    if ordered:
-        result.sort(key=lambda s: (order[s.env_id], s.name.casefold(), s.id))
+        order = {e.id: e.position for e in envs.values()}
+        if ordered:
+            result.sort(key=lambda s: (order[s.env_id], s.name.casefold(), s.id))
     return result
 
 
