@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -123,17 +122,19 @@ def provider_name(provider_id: str) -> str:
     return found.name if found is not None else provider_id
 
 
-@dataclass(frozen=True, slots=True)
-class SecretRow:
-    """One table row: the core record plus everything the table shows, computed once."""
+class SecretRow(NamedTuple):
+    """One table row: the core record plus what filtering and the rotation status need.
+
+    A NamedTuple, like Secret, holding only what every row needs at once: 100k of them are
+    built per unlock. A cell's text and a column's sort key are worked out when asked for.
+    """
 
     secret: Secret
     last_rotated: datetime
     next_due: datetime
     status: RotationStatus
-    display: tuple[str, ...]  # by Column
-    sort_keys: tuple[Any, ...]  # by Column: case-folded text, POSIX seconds, severity
-    search_key: str  # case-folded name, env var, provider id and name, owner, tags
+    status_text: str  # the Status column's text
+    search_key: str  # case-folded name, env, env var, provider id and name, owner, tags
     flag: Flag | None = None  # an open "rotation required" flag
 
     @classmethod
@@ -150,49 +151,56 @@ class SecretRow:
         rotated = _parse_utc(secret.rotated_at)
         due = rotated + _period(secret.rotation_days)
         severity = 3 if flag is not None else _severity(due, now, due_soon)
-        pname = provider_name(meta.provider)
-        name_key = meta.name.casefold()
-        env_key = meta.env_var.casefold()
-        provider_key = pname.casefold()
-        owner_key = meta.owner.casefold()
-        return cls(
-            secret,
-            rotated,
-            due,
-            BY_SEVERITY[severity],
+        # Case folding is idempotent and folds each character alone: folding the joined
+        # text once equals joining the folded parts.
+        search_key = _KEY_SEPARATOR.join(
             (
                 meta.name,
                 secret.env_name,
                 meta.env_var,
-                pname,
+                meta.provider,
+                provider_name(meta.provider),
                 meta.owner,
-                secret.rotated_at[:10],  # the ledger's UTC ISO form: the date is its prefix
-                due.date().isoformat(),
-                status_labels[severity],
-            ),
-            (
-                name_key,
-                secret.env_name.casefold(),
-                env_key,
-                provider_key,
-                owner_key,
-                rotated.timestamp(),
-                due.timestamp(),
-                severity,
-            ),
-            _KEY_SEPARATOR.join(
-                (
-                    name_key,
-                    secret.env_name,
-                    env_key,
-                    meta.provider.casefold(),
-                    provider_key,
-                    owner_key,
-                    *meta.tags,
-                )
-            ).casefold(),
-            flag,
+                *meta.tags,
+            )
+        ).casefold()
+        return cls(
+            secret, rotated, due, BY_SEVERITY[severity], status_labels[severity], search_key, flag
         )
+
+    def text(self, column: int) -> str:
+        """A cell's text."""
+        secret = self.secret
+        if column == Column.NAME:
+            return secret.meta.name
+        if column == Column.ENVIRONMENT:
+            return secret.env_name
+        if column == Column.ENV_VAR:
+            return secret.meta.env_var
+        if column == Column.PROVIDER:
+            return provider_name(secret.meta.provider)
+        if column == Column.OWNER:
+            return secret.meta.owner
+        if column == Column.LAST_ROTATED:
+            return secret.rotated_at[:10]  # the ledger's UTC ISO form: the date is its prefix
+        if column == Column.NEXT_DUE:
+            return self.next_due.date().isoformat()
+        return self.status_text
+
+    def sort_key(self, column: int) -> Any:
+        """By Column: case-folded text, POSIX seconds, severity."""
+        if column == Column.LAST_ROTATED:
+            return self.last_rotated.timestamp()
+        if column == Column.NEXT_DUE:
+            return self.next_due.timestamp()
+        if column == Column.STATUS:
+            return BY_SEVERITY.index(self.status)
+        return self.text(column).casefold()
+
+    @property
+    def display(self) -> tuple[str, ...]:
+        """Every cell's text, by Column."""
+        return tuple(self.text(c) for c in Column)
 
     @property
     def id(self) -> str:
@@ -212,7 +220,7 @@ class SecretRow:
 
     @property
     def provider_name(self) -> str:
-        return self.display[Column.PROVIDER]
+        return provider_name(self.secret.meta.provider)
 
     @property
     def owner(self) -> str:
@@ -225,7 +233,7 @@ class SecretRow:
 
 def status_tip(row: SecretRow) -> str:
     """The status cell's tooltip, built on hover rather than stored in 100k rows."""
-    due = row.display[Column.NEXT_DUE]
+    due = row.text(Column.NEXT_DUE)
     flag = row.flag
     if flag is not None:
         tip = _tr("Rotation required (%1): flagged by %2 on %3").replace("%1", flag.reason)
@@ -240,7 +248,7 @@ def status_tip(row: SecretRow) -> str:
 
 
 def _name_key(row: SecretRow) -> str:
-    return row.sort_keys[Column.NAME]  # type: ignore[no-any-return]
+    return row.secret.meta.name.casefold()
 
 
 def _terms(text: str) -> tuple[str, ...]:
@@ -291,7 +299,7 @@ class SecretsModel(QAbstractTableModel):
         self._statuses: frozenset[RotationStatus] | None = None  # None: every status
         self._sort_column: int = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
-        self._by_id: dict[str, SecretRow] = {}
+        self._by_id: dict[str, SecretRow] | None = None  # built when first asked for
 
     # --- public API -------------------------------------------------------------------------
 
@@ -304,7 +312,7 @@ class SecretsModel(QAbstractTableModel):
         self._base = rows
         self._sorted = self._in_sort_order(rows)
         self._shown = self._select(self._sorted)
-        self._by_id = {r.secret.id: r for r in rows}
+        self._by_id = None
         self.endResetModel()
 
     def set_filter(self, text: str) -> None:
@@ -339,6 +347,8 @@ class SecretsModel(QAbstractTableModel):
 
     def index_of(self, secret_id: str, column: int = Column.NAME) -> QModelIndex:
         """Where a secret is shown now, or an invalid index if the filter hides it."""
+        if self._by_id is None:
+            self._by_id = {r.secret.id: r for r in self._base}
         row = self._by_id.get(secret_id)
         if row is None or not self._shows(row):
             return QModelIndex()
@@ -386,7 +396,7 @@ class SecretsModel(QAbstractTableModel):
         row = self._shown[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.display[column]
+            return row.text(column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return status_tip(row) if column == Column.STATUS else None
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -402,7 +412,7 @@ class SecretsModel(QAbstractTableModel):
         if role == Role.STATUS:
             return row.status
         if role == Role.SORT_KEY:
-            return row.sort_keys[column]
+            return row.sort_key(column)
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -456,12 +466,14 @@ class SecretsModel(QAbstractTableModel):
         return {i: ids.index(i) for i in wanted}
 
     def _in_sort_order(self, rows: list[SecretRow]) -> list[SecretRow]:
-        if self._sort_column < 0:
-            return rows
         column = self._sort_column
+        if column < 0 or (
+            column == Column.NAME and self._sort_order == Qt.SortOrder.AscendingOrder
+        ):
+            return rows  # already by name
         # Ties keep the base order (by name): sorted() is stable, reversed or not.
         return sorted(
             rows,
-            key=lambda r: r.sort_keys[column],
+            key=lambda r: r.sort_key(column),
             reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
         )
