@@ -3,7 +3,7 @@ delete, and the banner about keys that need rotation."""
 
 from __future__ import annotations
 
-from collections import Counter
+import gc
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
@@ -39,6 +39,8 @@ class Prepared(NamedTuple):
     secrets: list[Secret]
     rows: list[SecretRow]
     flags: dict[str, Flag]  # open "rotation required" flags by secret id
+    by_id: dict[str, Secret]
+    overdue: int  # rows whose rotation is overdue
 
 
 class ConsoleController(QObject):
@@ -71,6 +73,7 @@ class ConsoleController(QObject):
         self.flags: dict[str, Flag] = {}
         self.banner_dismissed = False  # until the vault locks
         self._by_id: dict[str, Secret] = {}
+        self._overdue = 0  # rows whose rotation is overdue
         self._wizard: QDialog | None = None  # the rotation wizard while it is open
         self.env_id: str | None = None
         self.selected_id: str | None = None
@@ -119,9 +122,17 @@ class ConsoleController(QObject):
     def prepare(vault: Vault, now: datetime, due_soon_days: int = DUE_SOON_DAYS) -> Prepared:
         """Everything the console shows, decrypted and laid out; safe off the GUI thread."""
         envs = list_environments(vault)
-        secrets = secret_service.list_secrets(vault, ordered=False)  # the model sorts
         flags = rotation_service.flags(vault)
-        return Prepared(envs, secrets, build_rows(secrets, now, flags, due_soon_days), flags)
+        with secret_service.collector_paused():
+            secrets = secret_service.list_secrets(vault, ordered=False)  # the model sorts
+            rows = build_rows(secrets, now, flags, due_soon_days)
+            by_id = {s.id: s for s in secrets}
+            overdue = sum(r.status is RotationStatus.OVERDUE for r in rows)
+            # These rows stay until the vault locks: out of the cyclic collector's sight, no
+            # collection rescans them (a full one takes 150-250 ms at 100k rows, a freeze
+            # whenever it falls on the GUI thread). `unload` hands them back.
+            gc.freeze()
+        return Prepared(envs, secrets, rows, flags, by_id, overdue)
 
     def load(self, prepared: Prepared | None = None) -> None:
         vault = self.vault
@@ -130,8 +141,9 @@ class ConsoleController(QObject):
         prepared = prepared or self.prepare(
             vault, self.session.clock.now(), self.settings.get("due_soon_days")
         )
-        self.envs, self.all_secrets, self.all_rows, self.flags = prepared
-        self._by_id = {s.id: s for s in self.all_secrets}
+        self.envs, self.all_secrets, self.all_rows, self.flags, self._by_id, self._overdue = (
+            prepared
+        )
         page = self.page
         page.environments.set_environments(self.envs)
         row = page.environments.row_of(self.env_id)
@@ -153,6 +165,8 @@ class ConsoleController(QObject):
         self.page.environments.set_environments([])
         self.page.detail.show_secret(None)
         self.all_secrets, self.all_rows, self._by_id, self.flags = [], [], {}, {}
+        self._overdue = 0
+        gc.unfreeze()
         self.banner_dismissed = False
         self.page.rotation_banner.hide()
 
@@ -206,7 +220,7 @@ class ConsoleController(QObject):
 
     # -- the rotation banner -----------------------------------------------------------------
     def _update_rotation_banner(self) -> None:
-        overdue = Counter(r.status for r in self.all_rows)[RotationStatus.OVERDUE]
+        overdue = self._overdue
         reasons = [f.reason for sid, f in self.flags.items() if sid in self._by_id]
         banner, model = self.page.rotation_banner, self.page.secrets
         if not (overdue or reasons) or self.banner_dismissed:
