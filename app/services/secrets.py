@@ -11,6 +11,7 @@ import gc
 import hashlib
 import json
 import os
+import sqlite3
 from binascii import a2b_base64
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -120,37 +121,60 @@ def collector_paused() -> Iterator[None]:
 
 def _secret_by_id(vault: Vault, secret_id: str) -> Secret:
     """One secret, decrypting only its own record (list_secrets decrypts every one)."""
-    found = _decrypt_secrets(vault, _SELECT_SECRETS + " WHERE s.id = ?", (secret_id,))
+    found = _decrypt_secrets(
+        vault, read_sealed(vault.conn, _SELECT_SECRETS + " WHERE s.id = ?", (secret_id,))
+    )
     if not found:
         raise NotFound(f"no secret with id {secret_id}")
     return found[0]
 
 
+# Rows of a _SELECT_SECRETS query, each with its metadata ciphertext decoded.
+Sealed = list[tuple[tuple[Any, ...], bytes]]
+
+
 def list_secrets(
-    vault: Vault, env_name: str | None = None, *, ordered: bool = True
+    vault: Vault, env_name: str | None = None, *, ordered: bool = True, sealed: Sealed | None = None
 ) -> list[Secret]:
-    """Every secret (of one environment), by environment and name unless `ordered` is False."""
-    query = _SELECT_SECRETS
-    args: tuple[str, ...] = ()
-    if env_name is not None:
-        query += " WHERE s.env_id = ?"
-        args = (find_environment(vault, env_name).id,)
-    return _decrypt_secrets(vault, query, args, ordered)
+    """Every secret (of one environment), by environment and name unless `ordered` is False.
+
+    `sealed`: every secret's record as `read_sealed` took it from this vault's working copy
+    while its key was derived (nothing can change the copy in between); read now if None.
+    """
+    if sealed is None:
+        query = _SELECT_SECRETS
+        args: tuple[str, ...] = ()
+        if env_name is not None:
+            query += " WHERE s.env_id = ?"
+            args = (find_environment(vault, env_name).id,)
+        sealed = read_sealed(vault.conn, query, args)
+    elif env_name is not None:
+        raise ValueError("sealed records are every environment's")
+    return _decrypt_secrets(vault, sealed, ordered)
 
 
-def _opened_metas(
-    vault: Vault, query: str, args: tuple[str, ...]
-) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """Each row of a _SELECT_SECRETS query with its decrypted metadata."""
+def read_sealed(
+    conn: sqlite3.Connection, query: str = _SELECT_SECRETS, args: tuple[str, ...] = ()
+) -> Sealed:
+    """The secrets' records, metadata still sealed: no key needed, so an unlock reads them
+    while Argon2 runs."""
+    sealed = []
+    with collector_paused():
+        for row in conn.execute(query, args):
+            text = row[2]
+            if not isinstance(text, str):
+                raise IntegrityFailure("a record points at an event that does not hold it")
+            # The event body passed its hash check when it entered this copy: decode directly.
+            sealed.append((row, a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"==")))
+    return sealed
+
+
+def _opened_metas(vault: Vault, sealed: Sealed) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Each record with its decrypted metadata."""
     opened: dict[int, aead.Sealer] = {}
     prefix = aead.context(vault.vault_id, "secret-meta") + b"|"
-    for row in vault.conn.execute(query, args):
+    for row, meta in sealed:
         sid, meta_epoch = row[0], row[3]
-        text = row[2]
-        if not isinstance(text, str):
-            raise IntegrityFailure("a record points at an event that does not hold it")
-        # The event body passed its hash check when it entered this copy: decode it directly.
-        meta = a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"==")  # urlsafe_b64decode
         sealer = opened.get(meta_epoch) or opened.setdefault(
             meta_epoch, vault.sealer("vault", meta_epoch)
         )
@@ -163,14 +187,12 @@ def _opened_metas(
         yield row, _decode_record(plain.decode("utf-8"))
 
 
-def _decrypt_secrets(
-    vault: Vault, query: str, args: tuple[str, ...], ordered: bool = True
-) -> list[Secret]:
+def _decrypt_secrets(vault: Vault, sealed: Sealed, ordered: bool = True) -> list[Secret]:
     envs = {e.id: e for e in list_environments(vault)}
     named = {e.id: (e.name, e.policy.rotation_days) for e in envs.values()}
     result = []
     with collector_paused():
-        for row, data in _opened_metas(vault, query, args):
+        for row, data in _opened_metas(vault, sealed):
             sid, env_id, _, _, version, created, updated, rotated = row
             meta_obj = _meta_from(data)
             env_name, env_days = named[env_id]
@@ -202,7 +224,8 @@ def find_secret(vault: Vault, env_name: str, name: str) -> Secret:
 
 def _check_unique(vault: Vault, env: Environment, meta: SecretMeta, skip: str | None) -> None:
     # Raw metadata only: building, then sorting, every Secret costs as much again.
-    for row, other in _opened_metas(vault, _SELECT_SECRETS + " WHERE s.env_id = ?", (env.id,)):
+    query = _SELECT_SECRETS + " WHERE s.env_id = ?"
+    for row, other in _opened_metas(vault, read_sealed(vault.conn, query, (env.id,))):
         if row[0] == skip:
             continue
         if other["name"] == meta.name:

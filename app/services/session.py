@@ -67,10 +67,15 @@ class Session:
         self.idle = timedelta(minutes=minutes)
 
     def unlock(
-        self, path: Path, handle: str | None, passphrase: str, secret_key: bytes | None
+        self,
+        path: Path,
+        handle: str | None,
+        passphrase: str,
+        secret_key: bytes | None,
+        meanwhile: Callable[[sqlite3.Connection], None] | None = None,
     ) -> Vault:
-        """Slow (Argon2id): the GUI calls it from a worker thread."""
-        return Vault.unlock(path, handle, passphrase, secret_key, self.clock)
+        """Slow (Argon2id): the GUI calls it from a worker thread. `meanwhile`: Vault.unlock's."""
+        return Vault.unlock(path, handle, passphrase, secret_key, self.clock, meanwhile)
 
     def opened(self, vault: Vault) -> None:
         """Adopt a vault unlocked by `unlock` (on the GUI thread)."""

@@ -10,7 +10,7 @@ import contextlib
 import copy
 import secrets as _random
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -133,7 +133,10 @@ class Vault:
         passphrase: str,
         secret_key: bytes | None,
         clock: Clock | None = None,
+        meanwhile: Callable[[sqlite3.Connection], None] | None = None,
     ) -> Vault:
+        """`meanwhile`: called with the caught-up working copy while Argon2 runs, to read what
+        needs no key (the console's list of sealed records); a failed unlock discards it."""
         vault_id, name = sync.read_identity(published)
         with ThreadPoolExecutor(max_workers=1) as pool:
             # Argon2id (which releases the GIL) starts at once from the shared file's copy of
@@ -147,8 +150,15 @@ class Vault:
                 )
             with file_lock(sync.lock_path(vault_id)):
                 conn, diverged = sync.open_working_copy(published, vault_id)
-            if derived is not None:
-                derived.exception()  # wait, so no thread outlives a failed open below
+            try:
+                if meanwhile is not None and not diverged:  # a merge below would move it on
+                    meanwhile(conn)
+            except BaseException:
+                conn.close()
+                raise
+            finally:
+                if derived is not None:
+                    derived.exception()  # wait, so no thread outlives a failed open below
         try:
             member_id = resolve_member(conn, vault_id, handle)
             row = conn.execute(

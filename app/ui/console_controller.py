@@ -119,12 +119,21 @@ class ConsoleController(QObject):
 
     # -- loading ---------------------------------------------------------------------------
     @staticmethod
-    def prepare(vault: Vault, now: datetime, due_soon_days: int = DUE_SOON_DAYS) -> Prepared:
-        """Everything the console shows, decrypted and laid out; safe off the GUI thread."""
+    def prepare(
+        vault: Vault,
+        now: datetime,
+        due_soon_days: int = DUE_SOON_DAYS,
+        sealed: secret_service.Sealed | None = None,
+    ) -> Prepared:
+        """Everything the console shows, decrypted and laid out; safe off the GUI thread.
+
+        `sealed`: the records as read while the vault unlocked (see Vault.unlock's `meanwhile`).
+        """
         envs = list_environments(vault)
         flags = rotation_service.flags(vault)
         with secret_service.collector_paused():
-            secrets = secret_service.list_secrets(vault, ordered=False)  # the model sorts
+            # The model sorts: no order here.
+            secrets = secret_service.list_secrets(vault, ordered=False, sealed=sealed)
             rows = build_rows(secrets, now, flags, due_soon_days)
             by_id = {s.id: s for s in secrets}
             overdue = sum(r.status is RotationStatus.OVERDUE for r in rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.core.clock import Clock, SystemClock
 from app.core.errors import KeyLedgerError
 from app.services import demo
+from app.services import secrets as secret_service
 from app.services.session import Session, UnlockTarget, describe
 from app.services.settings import Settings
 from app.ui.access_controller import AccessController
@@ -204,9 +206,15 @@ class MainWindow(QMainWindow):
         due_soon_days = self.settings.get("due_soon_days")
 
         def unlock_and_prepare() -> tuple[object, object]:
-            vault = session.unlock(path, handle, passphrase, secret_key)
+            # The secrets' sealed records are read while Argon2 derives the key.
+            sealed: list[secret_service.Sealed] = []
+
+            def read_sealed(conn: sqlite3.Connection) -> None:
+                sealed.append(secret_service.read_sealed(conn))
+
+            vault = session.unlock(path, handle, passphrase, secret_key, read_sealed)
             try:
-                return vault, prepare(vault, session.clock.now(), due_soon_days)
+                return vault, prepare(vault, session.clock.now(), due_soon_days, sealed[0] if sealed else None)
             except BaseException:
                 vault.lock()
                 raise

@@ -5,6 +5,7 @@ import pytest
 from app.core.clock import iso
 from app.core.errors import AuthFailed
 from app.services import keychain
+from app.services.secrets import Sealed, add_secret, list_secrets, read_sealed
 from app.services.session import Session, describe
 from tests.conftest import PASSPHRASE
 
@@ -91,3 +92,33 @@ def test_the_unlock_is_recorded_with_the_next_change_or_at_lock(
         assert [e.action for e in audit.entries(reopened)][-1] == "vault.unlock"
     finally:
         reopened.lock()
+
+
+def test_records_read_while_the_key_derives_list_the_same_secrets(created, vault_path, session):
+    vault, key = created
+    add_secret(vault, "dev", "OpenAI dev", "sk-proj-" + "Q" * 40, tags=["llm"])
+    add_secret(vault, "prod", "Anthropic prod", "sk-ant-api03-" + "W" * 40)
+    vault.lock()
+    early: list[Sealed] = []
+    again = session.unlock(
+        vault_path, "alice", PASSPHRASE, key, lambda conn: early.append(read_sealed(conn))
+    )
+    try:
+        assert list_secrets(again, sealed=early[0]) == list_secrets(again)
+        assert [s.name for s in list_secrets(again, sealed=early[0])] == [
+            "OpenAI dev",
+            "Anthropic prod",
+        ]
+    finally:
+        again.lock()
+
+
+def test_a_failed_read_while_the_key_derives_fails_the_unlock(created, vault_path, session):
+    _, key = created
+
+    def broken(_conn: object) -> None:
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        session.unlock(vault_path, "alice", PASSPHRASE, key, broken)
+    assert not session.unlocked
