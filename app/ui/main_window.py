@@ -214,7 +214,9 @@ class MainWindow(QMainWindow):
 
             vault = session.unlock(path, handle, passphrase, secret_key, read_sealed)
             try:
-                return vault, prepare(vault, session.clock.now(), due_soon_days, sealed[0] if sealed else None)
+                return vault, prepare(
+                    vault, session.clock.now(), due_soon_days, sealed[0] if sealed else None
+                )
             except BaseException:
                 vault.lock()
                 raise
