@@ -94,13 +94,13 @@ def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger 
     ours_only = [n.hash for n in mine if n.hash not in theirs_set]
     if ours_only and merger is None:
         return TakenIn("diverged")
-    commits = _read(other, set(incoming))
+    commits = _read(other, set(incoming), _first_of(theirs, incoming))
     authors = tuple(dict.fromkeys(commits[h].author for h in incoming))
     if not ours_only:  # this copy is part of theirs, perhaps in another order
         _adopt(conn, other, mine, _ordered(theirs), commits)
         return TakenIn("fast-forward", len(incoming), authors)
     assert merger is not None
-    commits.update(_read(conn, set(ours_only)))
+    commits.update(_read(conn, set(ours_only), _first_of(mine, ours_only)))
     _refuse_conflicts([commits[h] for h in ours_only], [commits[h] for h in incoming])
     merge = _merge_commit(conn, merger, mine[-1], theirs[-1], len(incoming))
     commits[merge.hash] = merge
@@ -146,13 +146,20 @@ def _nodes(conn: sqlite3.Connection) -> list[dag.Node]:
     return found
 
 
-def _read(conn: sqlite3.Connection, wanted: set[str]) -> dict[str, _Commit]:
+def _read(conn: sqlite3.Connection, wanted: set[str], after: int) -> dict[str, _Commit]:
+    """The `wanted` commits, all stored after seq `after`, with their events."""
     found: dict[str, _Commit] = {}
-    for row, bodies, _ in ledger.commits(conn):
+    for row, bodies, _ in ledger.commits(conn, after):
         if row.hash in wanted:
             header = parse_header(row.header)
             found[row.hash] = _Commit(row, header.parents, header.ts, header.author, bodies)
     return found
+
+
+def _first_of(stored: list[dag.Node], hashes: list[str]) -> int:
+    """How many of `stored` (a copy's commits in order) come before the first of `hashes`."""
+    wanted = set(hashes)
+    return next(i for i, n in enumerate(stored) if n.hash in wanted)
 
 
 def _merge_commit(
@@ -187,7 +194,7 @@ def _adopt(
         if prefix == len(mine):
             state = state_from_projection(conn)
         else:  # this copy's later commits move: rebuild the projection from the prefix
-            commits.update(_read(conn, {n.hash for n in mine[prefix:]} - commits.keys()))
+            commits.update(_read(conn, {n.hash for n in mine[prefix:]} - commits.keys(), prefix))
             conn.execute("DELETE FROM events WHERE commit_seq > ?", (prefix,))
             conn.execute("DELETE FROM commits WHERE seq > ?", (prefix,))
             state = _rebuild(conn)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import json
 import os
 import sqlite3
 from binascii import a2b_base64
@@ -26,6 +25,7 @@ from app.core.errors import (
     NotPermitted,
     checked,
 )
+from app.core.ledger import decode_event
 from app.core.model import Environment, Secret, SecretMeta, Version
 from app.crypto import aead
 from app.crypto.encoding import b64d
@@ -90,20 +90,7 @@ def blob_of(text: object) -> bytes:
         raise IntegrityFailure("a ciphertext in the ledger is not valid base64url") from None
 
 
-_DECODER = json.JSONDecoder()
-_decode_json = _DECODER.decode  # json.loads(bytes) sniffs the encoding every call
-_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set in __init__; no stub
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def _decode_record(text: str) -> Any:
-    """`_decode_json` at half the cost for the canonical JSON we seal (no whitespace to skip);
-    anything else goes through the decoder itself, so both accept and refuse the same text."""
-    try:
-        obj, end = _scan_json(text, 0)
-    except StopIteration:
-        end = -1
-    return obj if end == len(text) else _decode_json(text)
 
 
 @contextlib.contextmanager
@@ -184,7 +171,7 @@ def _opened_metas(vault: Vault, sealed: Sealed) -> Iterator[tuple[tuple[Any, ...
             raise IntegrityFailure(
                 "a secret's record failed to decrypt: the file was altered"
             ) from None
-        yield row, _decode_record(plain.decode("utf-8"))
+        yield row, decode_event(plain)  # the scanner at half the decoder's cost
 
 
 def _decrypt_secrets(vault: Vault, sealed: Sealed, ordered: bool = True) -> list[Secret]:
