@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.core.clock import parse_iso
 from app.core.reviews import Campaign
+from app.ui.views.banner import RED, Banner
 
 
 def _tr(text: str) -> str:
@@ -42,44 +43,20 @@ def banner_text(
     ).replace("%1", day)
 
 
-class ReviewBanner(QFrame):
+class ReviewBanner(Banner):
     """Signals:
     show_requested(): open the Reviews view.
     dismissed(): the user closed the banner (until the vault locks).
     """
 
     show_requested = Signal()
-    dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("reviewBanner")
-        # The rotation banner's red edge: a warning in both themes without a filled background.
-        self.setStyleSheet(
-            "#reviewBanner { border: 1px solid #e53935; border-left-width: 4px;"
-            " border-radius: 3px; }"
-        )
+        super().__init__("reviewBanner", RED, parent)
         self.setAccessibleName(_tr("Access review overdue"))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 3, 3, 3)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
         self.show_button = QPushButton(_tr("Open &reviews"))
         self.show_button.setAccessibleName(_tr("Open reviews"))
         self.show_button.setToolTip(_tr("The Reviews view (Ctrl+6)"))
         self.show_button.clicked.connect(self.show_requested.emit)
-        self.close_button = QToolButton()
-        self.close_button.setText("×")
-        self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip(_tr("Hide until the vault is locked"))
-        self.close_button.setAccessibleName(_tr("Dismiss"))
-        self.close_button.clicked.connect(self.dismissed.emit)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.show_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.hide()
-
-    def set_text(self, text: str) -> None:
-        """Show this text, or hide when there is none."""
-        self.text.setText(text)
-        self.setVisible(bool(text))
+        self.add_button(self.show_button)
+        self.close_button = self.add_close_button(_tr("Hide until the vault is locked"))

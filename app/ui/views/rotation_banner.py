@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtCore import QCoreApplication, Signal, Slot
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from app.ui.views.banner import RED, Banner
 
 # What follows "needs rotation" for a flag's reason (core.rotation.FLAG_REASONS).
 _AFTER = {
@@ -41,7 +43,7 @@ def banner_text(overdue: int, flag_reasons: Sequence[str]) -> str:
     return (_tr(" and ").join(parts) + ".") if parts else ""
 
 
-class RotationBanner(QFrame):
+class RotationBanner(Banner):
     """Signals:
     show_requested(): show only the keys that need rotation.
     show_all_requested(): show every key again.
@@ -50,33 +52,14 @@ class RotationBanner(QFrame):
 
     show_requested = Signal()
     show_all_requested = Signal()
-    dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("rotationBanner")
-        # A red edge reads as a warning in both themes without a filled background.
-        self.setStyleSheet(
-            "#rotationBanner { border: 1px solid #e53935; border-left-width: 4px;"
-            " border-radius: 3px; }"
-        )
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 3, 3, 3)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
+        super().__init__("rotationBanner", RED, parent)
         self.show_button = QPushButton()
         self.show_button.clicked.connect(self._on_show_button_clicked)
-        self.close_button = QToolButton()
-        self.close_button.setText("×")
-        self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip(_tr("Hide until the vault is locked"))
-        self.close_button.setAccessibleName(_tr("Dismiss"))
-        self.close_button.clicked.connect(self.dismissed.emit)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.show_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.add_button(self.show_button)
+        self.close_button = self.add_close_button(_tr("Hide until the vault is locked"))
         self.filtering = False
-        self.hide()
 
     def set_counts(self, overdue: int, flag_reasons: Sequence[str], filtering: bool) -> None:
         """What needs rotation; `filtering`: the table shows only those keys now."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from app.ui.views.banner import AMBER, RED, Banner
 
 
 def _tr(text: str) -> str:
@@ -22,49 +24,21 @@ def copies_text(names: Sequence[str]) -> str:
     )
 
 
-def _edge(frame: QFrame, name: str, colour: str) -> None:
-    # A coloured edge reads in both themes without a filled background (as the rotation banner).
-    frame.setObjectName(name)
-    frame.setStyleSheet(
-        f"#{name} {{ border: 1px solid {colour}; border-left-width: 4px; border-radius: 3px; }}"
-    )
-
-
-class MergeWarningBanner(QFrame):
+class MergeWarningBanner(Banner):
     """A merge with the shared file or another copy was refused; nothing changed.
 
     Signals:
     dismissed(): the user closed the banner.
     """
 
-    dismissed = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _edge(self, "mergeWarningBanner", "#e53935")
+        super().__init__("mergeWarningBanner", RED, parent)
         self.setAccessibleName(_tr("Merge refused"))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 3, 3, 3)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = QToolButton()
-        self.close_button.setText("×")
-        self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip(_tr("Hide this note"))
-        self.close_button.setAccessibleName(_tr("Dismiss"))
-        self.close_button.clicked.connect(self.dismissed.emit)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.hide()
-
-    def set_text(self, text: str) -> None:
-        """Show this text, or hide when there is none."""
-        self.text.setText(text)
-        self.setVisible(bool(text))
+        self.close_button = self.add_close_button(_tr("Hide this note"))
 
 
-class CopiesBanner(QFrame):
+class CopiesBanner(Banner):
     """Other copies of this vault lie beside its file (a sync tool's conflicted copies).
 
     Signals:
@@ -76,23 +50,16 @@ class CopiesBanner(QFrame):
     later_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _edge(self, "copiesBanner", "#f9a825")
+        super().__init__("copiesBanner", AMBER, parent)
         self.setAccessibleName(_tr("Other copies of this vault"))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 3, 3, 3)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
         self.merge_button = QPushButton()
         self.merge_button.clicked.connect(self.merge_requested.emit)
         self.later_button = QPushButton(_tr("Not now"))
         self.later_button.setAccessibleName(_tr("Not now"))
         self.later_button.setToolTip(_tr("Ask again when another copy appears or after unlocking"))
         self.later_button.clicked.connect(self.later_requested.emit)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.merge_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.later_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.hide()
+        self.add_button(self.merge_button)
+        self.add_button(self.later_button)
 
     def set_copies(self, names: Sequence[str]) -> None:
         """The copies' file names, oldest first; hide when there are none."""
