@@ -92,14 +92,16 @@ class MainWindow(QMainWindow):
         self.shared = SharedFileController(self.console, self.controller, self)
         self.shared.changed.connect(self.reviews.check_due)
         self.navigator = Navigator(self.console, self.controller, self.audit)
-        for source in (
+        # The views' controllers beside the console's: each has `message` and `unload`.
+        self.view_controllers = (
             self.rotation,
             self.overview,
             self.audit,
             self.access,
             self.reviews,
             self.shared,
-        ):
+        )
+        for source in self.view_controllers:
             source.message.connect(self._on_controller_message)
         self.reviews.show_requested.connect(lambda: self.navigator.show(self.console.REVIEWS))
         self.controller.step_up.step_up_opened.connect(self._show_step_up_windows)
@@ -264,14 +266,7 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.step_up_label.setText("")
         self.controller.unload()
-        for controller in (
-            self.rotation,
-            self.overview,
-            self.audit,
-            self.access,
-            self.reviews,
-            self.shared,
-        ):
+        for controller in self.view_controllers:
             controller.unload()
         if self.target is not None and reason != "quit":
             self.open_vault(self.target.path)  # back to its unlock screen, state kept
