@@ -125,6 +125,8 @@ class LedgerState:
     requests: dict[str, team_rules.Request] = field(default_factory=dict)
     reviews: dict[str, team_rules.Review] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # every commit's hash so far
+    # Events that a concurrent change overrides (app/core/concurrency.py): commit -> indexes.
+    void: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 def _fail(seq: int, what: str) -> IntegrityFailure:
@@ -172,7 +174,10 @@ def check_commit(
             verify_signature(author.sign_pub, sig, signing_message(commit_hash))
         except SignatureError:
             raise _fail(seq, "signature does not verify") from None
-        _check_events(state, seq, header, author.role, events)
+        dead = state.void.get(commit_hash, frozenset())
+        _check_events(state, seq, header, author.role, events, dead)
+        if dead:
+            events = _without_void(state, seq, header, author.role, events, dead)
     state.head = commit_hash
     state.known.add(commit_hash)
     state.ts = header.ts
@@ -228,6 +233,36 @@ def _check_join(
     state.invites[join["invite"]].open = False
 
 
+VOIDABLE = frozenset({"secret.delete", "access.grant", "key.wrap"})
+
+
+def _without_void(
+    state: LedgerState,
+    seq: int,
+    header: Header,
+    role: str,
+    events: list[dict[str, Any]],
+    dead: frozenset[int],
+) -> list[dict[str, Any]]:
+    """The commit's events with those a concurrent change overrides replaced by a no-op (the
+    projection has no handler for "void"). Checked after the others: a void event has no
+    effect, but its author still needed the right to write it."""
+    kept = list(events)
+    for index in dead:
+        if index >= len(events) or events[index]["t"] not in VOIDABLE:
+            raise _fail(seq, "a merge overrides an event that cannot be overridden")
+        e = events[index]
+        if e["t"] == "secret.delete":  # the secret is gone already if deleted on both sides
+            env = state.secret_env.get(e.get("secret"))  # type: ignore[arg-type]
+            held = state.access.get(header.author, set())
+            if role not in WRITER_ROLES or (env is not None and env not in held):
+                raise _fail(seq, "secret.delete without the right to write it")
+        elif role not in ADMIN_ROLES:
+            raise _fail(seq, f"{e['t']} by a member without the admin role")
+        kept[index] = {"t": "void", "was": e["t"]}
+    return kept
+
+
 def _writable(state: LedgerState, author: str, ts: str) -> set[str]:
     """Environments whose write grant the author holds at time `ts`."""
     held = state.grants.get(author, {})
@@ -240,14 +275,22 @@ def _writable(state: LedgerState, author: str, ts: str) -> set[str]:
 
 
 def _check_events(
-    state: LedgerState, seq: int, header: Header, role: str, events: list[dict[str, Any]]
+    state: LedgerState,
+    seq: int,
+    header: Header,
+    role: str,
+    events: list[dict[str, Any]],
+    dead: frozenset[int] = frozenset(),
 ) -> None:
-    """_check_event for each event, with the common secret.add that passes every rule inlined."""
+    """_check_event for each event, with the common secret.add that passes every rule inlined.
+    Events in `dead` are void: _without_void checks them."""
     secret_env = state.secret_env
     author = header.author
     writes = _writable(state, author, header.ts) if role in WRITER_ROLES else set()
     fresh: set[str] = set()  # environments created in this commit
-    for event in events:
+    for index, event in enumerate(events):
+        if index in dead:
+            continue
         kind = event["t"]
         if kind == "secret.add":
             env, secret = event.get("env"), event.get("secret")

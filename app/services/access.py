@@ -265,14 +265,15 @@ def _reencrypt(
     inline = 0
     rows = vault.conn.execute(
         "SELECT v.secret_id, v.version, v.epoch, v.value_ref, b.data,"
-        " CASE WHEN v.value_ref IS NULL THEN json_extract(e.body, '$.value') END"
+        " CASE WHEN v.value_ref IS NULL THEN json_extract(e.body, '$.value') END,"
+        " json_extract(e.body, '$.version')"  # the number it was sealed under (secrets.py)
         " FROM versions v JOIN secrets s ON s.id = v.secret_id"
         " LEFT JOIN blobs b ON b.hash = v.value_ref LEFT JOIN events e ON e.seq = v.event"
         " WHERE s.env_id = ? ORDER BY v.secret_id, v.version",
         (env.id,),
     ).fetchall()
     old: dict[int, aead.Sealer] = {}
-    for secret_id, version, epoch, ref, stored, text in rows:
+    for secret_id, version, epoch, ref, stored, text, sealed_as in rows:
         sealer = old.get(epoch) or old.setdefault(
             epoch, aead.Sealer(vault.scope_key(env.id, epoch, gated=False))
         )
@@ -280,10 +281,12 @@ def _reencrypt(
         inline += ref is None
         context = secret_service.value_context
         try:
-            plain = sealer.open(blob, context(vault.vault_id, env.id, epoch, secret_id, version))
+            plain = sealer.open(blob, context(vault.vault_id, env.id, epoch, secret_id, sealed_as))
         except DecryptError:
             raise IntegrityFailure("a value failed to decrypt: the file was altered") from None
-        sealed = new.seal(plain, context(vault.vault_id, env.id, env.epoch + 1, secret_id, version))
+        sealed = new.seal(
+            plain, context(vault.vault_id, env.id, env.epoch + 1, secret_id, sealed_as)
+        )
         digest = hashlib.sha256(sealed).hexdigest()
         blobs[digest] = sealed
         values.append([secret_id, version, digest])

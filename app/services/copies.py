@@ -82,6 +82,8 @@ def merge_copy(vault: Vault, other: Path, *, remove: bool = False) -> TakenIn:
         if done.outcome in ("fast-forward", "merged"):
             vault.moved_on()
             sync.publish_working_copy(vault.conn, vault.published)
+    if done.outcome == "merged" or done.joined:
+        vault.after_merge()
     if remove:
         other.unlink()
     return done

@@ -360,8 +360,8 @@ class _Pass:
         ).fetchone()
         if row is None:
             return {"fingerprint": ""}
-        info_blob = decode_body(bytes(row[0]))["info"]
-        return self.d.open(info_blob, row[1], "version-info", sid, version)
+        body = decode_body(bytes(row[0]))  # sealed under its event's number (secrets.py)
+        return self.d.open(body["info"], row[1], "version-info", sid, body["version"])
 
     def _flag_reason(self, sid: str, flag_event: int, epoch: int) -> str:
         """An open flag's reason; "other" where it cannot be read, as rotation.flags says."""

@@ -5,12 +5,12 @@ order (app/core/dag.py) under a merge commit whose two parents are the copies' h
 the member who merges. Every commit is held to the ledger rules at its place in that order, and
 the projection is rebuilt from it, so two laptops merging the same copies get the same tables.
 
-Changes that cannot both stand are refused, never settled silently: the merge is rolled back and
-both copies stay as they were (MergeRefused names the conflict). Refused: a secret deleted on one
-side and changed on the other; a grant on one side to access the other side revoked; both sides
-writing the same version of one secret's value; anything the ledger rules refuse in the merged
-order (e.g. a write after a concurrent revocation, two re-keys of one environment, a commit by a
-member the other side removed).
+Changes made at the same time on both copies are settled by the rules of
+app/core/concurrency.py (a delete against an edit keeps the edit, a revocation beats a grant,
+both versions of a value are kept), recorded in the merge commit and recomputed by `verify`.
+What neither the rules nor the ledger's checks accept in the merged order is refused: the merge
+is rolled back and both copies stay as they were (MergeRefused names it) — e.g. a write by a
+member whose access the other copy revoked, or two re-keys of one environment.
 """
 
 from __future__ import annotations
@@ -18,20 +18,20 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 from app.core import dag
+from app.core.concurrency import ConflictRefused, Resolution
 from app.core.errors import IntegrityFailure
 from app.core.ledger import (
     LedgerState,
     build_header,
     check_commit,
-    decode_event,
     parse_header,
     signing_message,
 )
 from app.crypto.encoding import canonical, sha256_hex
 from app.crypto.sign import Signer
+from app.services import conflicts
 from app.services.verify import meta, state_from_projection
 from app.storage import ledger, projection
 from app.storage.db import immediate
@@ -64,6 +64,8 @@ class TakenIn:
     outcome: str
     incoming: int = 0  # commits taken in from the other copy
     authors: tuple[str, ...] = ()  # their authors' member ids, first appearance first
+    resolved: tuple[list[str], ...] = ()  # conflicts the merge settled (app/core/concurrency.py)
+    joined: bool = False  # what came in holds a merge (its repairs may be waiting: merge_repair)
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,33 @@ def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger 
     authors = tuple(dict.fromkeys(commits[h].author for h in incoming))
     if not ours_only:  # this copy is part of theirs, perhaps in another order
         _adopt(conn, other, mine, _ordered(theirs), commits)
-        return TakenIn("fast-forward", len(incoming), authors)
+        joined = any(len(commits[h].parents) == 2 for h in incoming)
+        return TakenIn("fast-forward", len(incoming), authors, joined=joined)
     assert merger is not None
     commits.update(_read(conn, set(ours_only), _first_of(mine, ours_only)))
-    _refuse_conflicts([commits[h] for h in ours_only], [commits[h] for h in incoming])
-    merge = _merge_commit(conn, merger, mine[-1], theirs[-1], len(incoming))
-    commits[merge.hash] = merge
     union = {n.hash: n for n in (*mine, *theirs)}
+    heads = tuple(sorted((mine[-1].hash, theirs[-1].hash)))
+    ts = max(merger.ts, mine[-1].ts, theirs[-1].ts)
+    pending = dag.Node(conflicts.MERGING, heads, ts)
+    bodies = {h: c.bodies for h, c in commits.items()}
+    settled = _settle(_ordered([*union.values(), pending]), bodies, conn, other)
+    merge = _merge_commit(conn, merger, heads, ts, len(incoming), settled.records[pending.hash])
+    commits[merge.hash] = merge
     union[merge.hash] = dag.Node(merge.hash, merge.parents, merge.ts)
-    _adopt(conn, other, mine, _ordered(list(union.values())), commits)
-    return TakenIn("merged", len(incoming), authors)
+    _adopt(conn, other, mine, _ordered(list(union.values())), commits, settled)
+    return TakenIn("merged", len(incoming), authors, tuple(settled.records[pending.hash]))
+
+
+def _settle(
+    order: list[dag.Node],
+    bodies: dict[str, list[bytes]],
+    conn: sqlite3.Connection,
+    other: sqlite3.Connection,
+) -> Resolution:
+    try:
+        return conflicts.resolve(order, bodies, conn, other)
+    except ConflictRefused as exc:
+        raise MergeRefused(f"the copies cannot be merged: {exc}") from None
 
 
 def fast_forward(conn: sqlite3.Connection, other: sqlite3.Connection, after: int) -> TakenIn:
@@ -119,6 +138,11 @@ def fast_forward(conn: sqlite3.Connection, other: sqlite3.Connection, after: int
         header = parse_header(row.header)
         commits[row.hash] = _Commit(row, header.parents, header.ts, header.author, bodies)
         order.append(dag.Node(row.hash, header.parents, header.ts))
+    if any(len(n.parents) == 2 for n in order):  # it may void what this copy applied
+        mine = _nodes(conn)
+        _adopt(conn, other, mine, _ordered(mine + order), commits)
+        authors = tuple(dict.fromkeys(c.author for c in commits.values()))
+        return TakenIn("fast-forward", len(order), authors, joined=True)
     with immediate(conn):
         head = ledger.head(conn)
         assert head is not None
@@ -163,13 +187,16 @@ def _first_of(stored: list[dag.Node], hashes: list[str]) -> int:
 
 
 def _merge_commit(
-    conn: sqlite3.Connection, merger: Merger, mine: dag.Node, theirs: dag.Node, taken_in: int
+    conn: sqlite3.Connection,
+    merger: Merger,
+    parents: tuple[str, ...],
+    ts: str,
+    taken_in: int,
+    resolved: list[list[str]],
 ) -> _Commit:
     """Signed by the merging member, after both heads (so after every commit of either); its
-    one event records how many commits came in from the other copy."""
-    parents = tuple(sorted((mine.hash, theirs.hash)))
-    ts = max(merger.ts, mine.ts, theirs.ts)
-    bodies = [canonical({"t": "merge", "taken_in": taken_in})]
+    one event records how many commits came in from the other copy and the conflicts settled."""
+    bodies = [canonical({"t": "merge", "taken_in": taken_in, "resolved": resolved})]
     header = build_header(meta(conn, "vault_id"), list(parents), merger.author, ts, bodies)
     commit_hash = sha256_hex(header)
     row = CommitRow(0, commit_hash, header, merger.signer.sign(signing_message(commit_hash)))
@@ -182,12 +209,21 @@ def _adopt(
     mine: list[dag.Node],
     order: list[dag.Node],
     commits: dict[str, _Commit],
+    settled: Resolution | None = None,
 ) -> None:
     """Make the working copy's ledger `order`: the commits it shares with this copy's stored
-    order stay; from the first difference on, the commits are replayed."""
+    order stay; from the first difference on, the commits are replayed. A commit this copy
+    already applied that a merge makes void (app/core/concurrency.py) is undone by replaying
+    the whole ledger."""
+    if settled is None and any(len(n.parents) == 2 for n in order):
+        bodies = {h: c.bodies for h, c in commits.items()}
+        settled = _settle(order, bodies, conn, other)
+    void = conflicts.void_map(settled) if settled else {}
     prefix = 0
     while prefix < min(len(mine), len(order)) and mine[prefix].hash == order[prefix].hash:
         prefix += 1
+    if _undoes(settled, mine, prefix, commits, conn, other):
+        prefix = 0
     if dag.tips(order) != {order[-1].hash}:
         raise IntegrityFailure("the other copy has branches that no merge joins")
     with immediate(conn):
@@ -197,15 +233,39 @@ def _adopt(
             commits.update(_read(conn, {n.hash for n in mine[prefix:]} - commits.keys(), prefix))
             conn.execute("DELETE FROM events WHERE commit_seq > ?", (prefix,))
             conn.execute("DELETE FROM commits WHERE seq > ?", (prefix,))
-            state = _rebuild(conn)
+            state = _rebuild(conn, void)
+        state.void = void
         _replay(conn, other, state, prefix, order[prefix:], commits)
 
 
-def _rebuild(conn: sqlite3.Connection) -> LedgerState:
-    """Empty the projection and replay the ledger into it; the rule state at its head."""
+def _undoes(
+    settled: Resolution | None,
+    mine: list[dag.Node],
+    prefix: int,
+    commits: dict[str, _Commit],
+    conn: sqlite3.Connection,
+    other: sqlite3.Connection,
+) -> bool:
+    """Whether the merged ledger makes void an event among the first `prefix` commits that
+    this copy's projection applied (it was not void in this copy's own ledger)."""
+    if settled is None:
+        return False
+    kept = {n.hash for n in mine[:prefix]}
+    touched = {(h, i) for h, i in settled.void if h in kept}
+    if not touched:
+        return False
+    if any(len(n.parents) == 2 for n in mine[:prefix]):
+        bodies = {h: c.bodies for h, c in commits.items()}
+        touched -= _settle(mine, bodies, conn, other).void
+    return bool(touched)
+
+
+def _rebuild(conn: sqlite3.Connection, void: dict[str, frozenset[int]]) -> LedgerState:
+    """Empty the projection and replay the ledger into it, `void` events without effect; the
+    rule state at its head."""
     for table in PROJECTION_TABLES:
         conn.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
-    state = LedgerState(vault=meta(conn, "vault_id"))
+    state = LedgerState(vault=meta(conn, "vault_id"), void=void)
     for row, bodies, seqs in ledger.commits(conn):
         header, events = check_commit(state, row.seq, row.hash, row.header, row.sig, bodies)
         projection.apply_all(conn, events, seqs, author=header.author, ts=header.ts)
@@ -263,49 +323,3 @@ def copy_blobs(conn: sqlite3.Connection, other: sqlite3.Connection) -> None:
             raise IntegrityFailure("the other copy lacks or altered a value its ledger names")
         found[ref] = data
     ledger.store_blobs(conn, found)
-
-
-# -- changes that cannot both stand ------------------------------------------------------------
-_CHANGES = frozenset({"secret.update", "secret.version", "secret.flag", "secret.unflag"})
-
-
-def _refuse_conflicts(ours: list[_Commit], theirs: list[_Commit]) -> None:
-    """Each side's commits are concurrent with every commit of the other side."""
-    a, b = _effects(ours), _effects(theirs)
-    for first, second in ((a, b), (b, a)):
-        if first.deleted & second.changed:
-            raise MergeRefused(
-                "the copies cannot be merged: a secret deleted in one was changed in the other"
-            )
-        if first.revoked & second.granted or {m for m, _ in second.granted} & first.removed:
-            raise MergeRefused(
-                "the copies cannot be merged: one grants access that the other revoked"
-            )
-
-
-@dataclass
-class _Effects:
-    deleted: set[str]
-    changed: set[str]
-    granted: set[tuple[str, str]]
-    revoked: set[tuple[str, str]]
-    removed: set[str]
-
-
-def _effects(side: list[_Commit]) -> _Effects:
-    found = _Effects(set(), set(), set(), set(), set())
-    for commit in side:
-        for body in commit.bodies:
-            e: dict[str, Any] = decode_event(body)
-            kind = e.get("t")
-            if kind == "secret.delete":
-                found.deleted.add(str(e["secret"]))
-            elif kind in _CHANGES:
-                found.changed.add(str(e["secret"]))
-            elif kind == "access.grant":
-                found.granted.add((str(e["member"]), str(e["env"])))
-            elif kind == "access.revoke":
-                found.revoked.add((str(e["member"]), str(e["env"])))
-            elif kind == "member.remove":
-                found.removed.add(str(e["member"]))
-    return found

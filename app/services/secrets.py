@@ -392,9 +392,11 @@ def delete_secret(vault: Vault, env_name: str, name: str) -> None:
 
 
 # A version's ciphertext: in `blobs` by its hash, or inline in its event (files before v4).
+# `sealed`: the number the value was sealed under, its event's; the row's number differs only
+# for a version written concurrently with another and numbered after it by a merge.
 _SELECT_VALUE = (
     "SELECT v.epoch, v.value_ref, b.data, CASE WHEN v.value_ref IS NULL THEN"
-    " json_extract(e.body, '$.value') END FROM versions v"
+    " json_extract(e.body, '$.value') END, json_extract(e.body, '$.version') FROM versions v"
     " LEFT JOIN blobs b ON b.hash = v.value_ref LEFT JOIN events e ON e.seq = v.event"
     " WHERE v.secret_id = ? AND v.version = ?"
 )
@@ -404,14 +406,14 @@ def _decrypt_value(vault: Vault, secret: Secret, version: int) -> str:
     row = vault.conn.execute(_SELECT_VALUE, (secret.id, version)).fetchone()
     if row is None:
         raise NotFound(f"{secret.name!r} has no version {version}")
-    epoch, ref, stored, inline = row
+    epoch, ref, stored, inline, sealed = row
     if ref is not None and stored is None:
         raise IntegrityFailure(f"the value of {secret.name!r} is missing from the file")
     blob = bytes(stored) if ref is not None else blob_of(inline)
     sealer = vault.sealer(secret.env_id, epoch)
     try:
         plain = sealer.open(
-            blob, value_context(vault.vault_id, secret.env_id, epoch, secret.id, version)
+            blob, value_context(vault.vault_id, secret.env_id, epoch, secret.id, sealed)
         )
     except DecryptError:
         raise IntegrityFailure(
@@ -458,13 +460,14 @@ def history(vault: Vault, env_name: str, name: str) -> list[Version]:
     readable = vault.can_read(secret.env_id)
     handles = dict(vault.conn.execute("SELECT id, handle FROM members").fetchall())
     result = []
-    for version, info, info_epoch, author, created in vault.conn.execute(
-        "SELECT v.version, json_extract(e.body, '$.info'), v.info_epoch, v.author, v.created_at"
+    for version, sealed, info, info_epoch, author, created in vault.conn.execute(
+        "SELECT v.version, json_extract(e.body, '$.version'), json_extract(e.body, '$.info'),"
+        " v.info_epoch, v.author, v.created_at"
         " FROM versions v LEFT JOIN events e ON e.seq = v.event WHERE v.secret_id = ?"
         " ORDER BY v.version DESC",
         (secret.id,),
     ):
-        data = vault.open_catalog(blob_of(info), info_epoch, "version-info", secret.id, version)
+        data = vault.open_catalog(blob_of(info), info_epoch, "version-info", secret.id, sealed)
         result.append(
             Version(
                 version,

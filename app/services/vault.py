@@ -34,7 +34,7 @@ from app.crypto.sign import Signer
 from app.services import paths, sync
 from app.services.commits import append_commit
 from app.services.merge import Merger, MergeRefused, TakenIn
-from app.storage.db import file_lock, open_reader
+from app.storage.db import file_lock, open_reader, open_working
 from app.storage.publish import FaultHook
 
 
@@ -121,6 +121,10 @@ class Vault:
         # kept as they are; each write tries the merge again and is refused while it fails), or
         # None once they merged.
         self.merge_problem: str | None = None
+        # Environments a merge left with values under a replaced key, or a grantee without the
+        # current key, which this member cannot put right (services/merge_repair.py).
+        self.repair_waiting: tuple[str, ...] = ()
+        self.unlock_merge: TakenIn | None = None  # what unlocking merged, if it had to
         self._open = [True]  # shared with readers(): locking this vault stops them too
         self._load_gates()
 
@@ -194,7 +198,7 @@ class Vault:
             raise
         if diverged:  # opening kept this laptop's copy: the member can sign the merge now
             try:
-                vault.refresh()
+                vault.unlock_merge = vault.take_in_shared()
             except MergeRefused as exc:
                 vault.merge_problem = str(exc)
         return vault
@@ -214,6 +218,13 @@ class Vault:
         other._reader = True  # signs statements (an evidence manifest), never a commit
         other._notes = []
         return other
+
+    def open_writer(self) -> sqlite3.Connection:
+        """A second writer connection to the working copy, for `catch_up_with` on a worker
+        thread (SQLite's locks and the file lock serialise it with this vault's own)."""
+        if self.locked:
+            raise NotPermitted("the vault is locked")
+        return open_working(paths.working_copy(self.vault_id))
 
     def close_reader(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -396,17 +407,37 @@ class Vault:
 
     def take_in_shared(self) -> TakenIn:
         """Catch up with the shared file; what came in."""
+        done = self.catch_up_with(self.conn, self.merger())
+        self.took_in(done)
+        return done
+
+    def catch_up_with(self, conn: sqlite3.Connection, merger: Merger | None) -> TakenIn:
+        """take_in_shared's work on the working copy through `conn`: this vault's own, or a
+        worker thread's writer connection of its own (db.open_working), so that a merge runs
+        off the GUI thread. Then `took_in`, on this vault's thread."""
         with file_lock(sync.lock_path(self.vault_id)):
             shared = sync.open_shared(self.published)
             try:
-                done = sync.catch_up(self.conn, shared, self.published, self.merger())
+                return sync.catch_up(conn, shared, self.published, merger)
             finally:
                 shared.close()
-            if done.outcome in ("fast-forward", "merged"):
-                self.moved_on()
+
+    def took_in(self, done: TakenIn) -> None:
+        """After a catch-up: pin the new head, forget a refusal that no longer holds, and put
+        right what a merge left under replaced keys."""
+        if done.outcome in ("fast-forward", "merged"):
+            self.moved_on()
         if done.outcome != "diverged":
             self.merge_problem = None
-        return done
+        if done.outcome == "merged" or done.joined:
+            self.after_merge()
+
+    def after_merge(self) -> None:
+        """Re-encrypt and hand on what a merge left under replaced keys, where this member can
+        (services/merge_repair.py); what is left is kept in `repair_waiting`."""
+        from app.services import merge_repair
+
+        self.repair_waiting = merge_repair.repair(self).waiting
 
     def merger(self) -> Merger | None:
         """Who signs a merge commit now: this member, unless locked or on a reader."""

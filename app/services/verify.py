@@ -15,11 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.core import dag
+from app.core.concurrency import ConflictRefused
 from app.core.dag import Node
 from app.core.errors import IntegrityFailure
-from app.core.ledger import FORMAT, LedgerState, MemberRights, check_commit, parse_header
+from app.core.ledger import (
+    FORMAT,
+    LedgerState,
+    MemberRights,
+    check_commit,
+    decode_event,
+    parse_header,
+)
 from app.core.model import VerifyReport
 from app.core.team_rules import Invite, Request, Review
+from app.services import conflicts
 from app.storage import ledger, projection
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
@@ -104,8 +113,67 @@ def check_structure(conn: sqlite3.Connection) -> None:
 
 
 def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | None) -> VerifyReport:
-    vault_id = meta(conn, "vault_id")
-    state = LedgerState(vault=vault_id)
+    """A ledger that was never merged is replayed once. One with merges is replayed again if
+    its conflicts (app/core/concurrency.py) make events void: which ones is known only once the
+    whole graph is read, and an event made void may come before the commit it conflicts with."""
+    try:
+        state, rebuilt, nodes, events, name = _replay(conn, {}, progress)
+    except IntegrityFailure:
+        if not _branched(conn):
+            raise
+        state, rebuilt, nodes, events, name = _replay(conn, _void_of(conn), progress)
+    else:
+        if not dag.is_linear(nodes):
+            void = _void_of(conn, nodes)
+            if void:
+                rebuilt.close()
+                state, rebuilt, nodes, events, name = _replay(conn, void, progress)
+    return _compare(conn, path, state, rebuilt, nodes, events, name)
+
+
+def _branched(conn: sqlite3.Connection) -> bool:
+    """Whether the ledger holds a merge commit (any commit with two parents)."""
+    try:
+        return not dag.is_linear(_stored_nodes(conn))
+    except (IntegrityFailure, sqlite3.DatabaseError, UnicodeDecodeError):
+        return False
+
+
+def _stored_nodes(conn: sqlite3.Connection) -> list[Node]:
+    found = []
+    for commit_hash, header in conn.execute("SELECT hash, header FROM commits ORDER BY seq"):
+        parsed = parse_header(bytes(header))
+        found.append(Node(str(commit_hash), parsed.parents, parsed.ts))
+    return found
+
+
+def _void_of(
+    conn: sqlite3.Connection, nodes: list[Node] | None = None
+) -> dict[str, frozenset[int]]:
+    """The void events of the stored ledger; each merge commit's record checked against them."""
+    order = nodes if nodes is not None else _stored_nodes(conn)
+    check_order(order)
+    try:
+        settled = conflicts.resolve(order, {}, conn)
+    except ConflictRefused as exc:
+        raise IntegrityFailure(f"the ledger merges changes that cannot stand ({exc})") from None
+    seq_of = {n.hash: i + 1 for i, n in enumerate(order)}
+
+    def recorded(merge: str) -> object:
+        bodies = conn.execute(
+            "SELECT body FROM events WHERE commit_seq = ? ORDER BY seq", (seq_of[merge],)
+        ).fetchall()
+        return decode_event(bytes(bodies[0][0])).get("resolved", []) if bodies else None
+
+    conflicts.check_records(settled, recorded)
+    return conflicts.void_map(settled)
+
+
+def _replay(
+    conn: sqlite3.Connection, void: dict[str, frozenset[int]], progress: Progress | None
+) -> tuple[LedgerState, sqlite3.Connection, list[Node], int, object]:
+    """Check every commit in stored order and rebuild the projection into memory."""
+    state = LedgerState(vault=meta(conn, "vault_id"), void=void)
     rebuilt = sqlite3.connect("file::memory:", uri=True, isolation_level=None)
     rebuilt.executescript(_bulk_schema())
     rebuilt.execute("BEGIN")
@@ -135,6 +203,20 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
         if progress and row.seq % 256 == 0:
             progress(row.seq, total)
     rebuilt.execute("COMMIT")
+    return state, rebuilt, nodes, events, name
+
+
+def _compare(
+    conn: sqlite3.Connection,
+    path: str | None,
+    state: LedgerState,
+    rebuilt: sqlite3.Connection,
+    nodes: list[Node],
+    events: int,
+    name: object,
+) -> VerifyReport:
+    """The replayed ledger against the file: order, counts, meta, projection and values."""
+    vault_id = state.vault
     if state.head is None:
         raise IntegrityFailure("the vault file has an empty ledger")
     check_order(nodes)

@@ -129,13 +129,21 @@ def _secret_update(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: 
 
 
 def _secret_version(conn: sqlite3.Connection, e: Event, n: int, author: str, ts: str) -> None:
+    """A new value, numbered after the versions already there. Its writer numbered it so too,
+    unless the other copy of a merge wrote one concurrently (app/core/concurrency.py): then
+    both are kept, the later in the ledger's order current. The number a value was sealed
+    under stays in its event (`e["version"]`), which is what decrypting it binds."""
+    found = conn.execute(
+        "SELECT max(version) FROM versions WHERE secret_id = ?", (e["secret"],)
+    ).fetchone()[0]
+    number = e["version"] if found is None else int(found) + 1
     conn.execute(
         _VERSION_INSERT,
-        (e["secret"], e["version"], e["epoch"], n, e["info_epoch"], author, ts, e.get("value_ref")),
+        (e["secret"], number, e["epoch"], n, e["info_epoch"], author, ts, e.get("value_ref")),
     )
     conn.execute(
         "UPDATE secrets SET version = ?, updated_at = ?, rotated_at = ? WHERE id = ?",
-        (e["version"], ts, ts, e["secret"]),
+        (number, ts, ts, e["secret"]),
     )
     conn.execute("DELETE FROM flags WHERE secret_id = ?", (e["secret"],))  # a new value
 

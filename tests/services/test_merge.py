@@ -10,12 +10,24 @@ from pathlib import Path
 
 import pytest
 
+from app.core import concurrency
 from app.core.errors import IntegrityFailure
-from app.services import copies
+from app.services import access, copies
+from app.services.environments import find_environment
 from app.services.integrity import verify_vault
-from app.services.merge import MergeRefused
-from app.services.secrets import add_secret, delete_secret, list_secrets, rotate_secret
+from app.services.merge import MergeRefused, TakenIn
+from app.services.secrets import (
+    add_secret,
+    delete_secret,
+    history,
+    list_secrets,
+    reveal,
+    rotate_secret,
+)
+from app.services.team import find_member, list_grants
+from app.services.vault import Vault
 from tests.services.merge_world import World, commit_hashes, projection_rows
+from tests.team import add_teammate
 
 DROPBOX = "team (conflicted copy 2026-11-30).kl"
 
@@ -109,21 +121,156 @@ def refused_unchanged(world: World, match: str) -> None:
     verify_vault(one.file)
 
 
-def test_a_delete_against_a_concurrent_rotation_is_refused_and_both_kept(world: World):
+def merge_both_ways(world: World) -> tuple[TakenIn, TakenIn]:
+    """Each laptop merges the other's copy; both end with the same tables, and verify."""
+    one, two = world.laptops
+    one_before, two_before = world.send(one, two, "one.kl"), world.send(two, one, "two.kl")
+    done = copies.merge_copy(one.use(), two_before)
+    other = copies.merge_copy(two.use(), one_before)
+    one.lock()
+    two.lock()
+    assert projection_rows(one.file) == projection_rows(two.file)
+    verify_vault(one.file)
+    verify_vault(two.file)
+    return done, other
+
+
+def secret_id(vault: Vault, name: str) -> str:
+    return next(s.id for s in list_secrets(vault) if s.name == name)
+
+
+def test_a_delete_against_a_concurrent_rotation_keeps_the_rotated_key(world: World):
     one, two = world.laptops
     diverge(world)
+    shared = secret_id(one.use(), "shared")
     world.tick()
     delete_secret(one.use(), "dev", "shared")
     rotate_secret(two.use(), "dev", "shared", "value-shared-0009", "scheduled")
-    refused_unchanged(world, "deleted in one was changed in the other")
+    done, other = merge_both_ways(world)
+    assert done.resolved == other.resolved == (["kept-edited", shared],)
+    assert names(world, 0) == ["mine", "shared", "theirs"]
+    assert reveal(one.use(), "dev", "shared", channel=None) == "value-shared-0009"
 
 
-def test_two_rotations_of_one_key_are_refused_and_both_kept(world: World):
+def test_a_delete_on_both_sides_deletes_once(world: World):
+    one, two = world.laptops
+    diverge(world)
+    shared = secret_id(one.use(), "shared")
+    delete_secret(one.use(), "dev", "shared")
+    world.tick()
+    delete_secret(two.use(), "dev", "shared")
+    done, _ = merge_both_ways(world)
+    assert done.resolved == (["deleted-on-both", shared],)
+    assert names(world, 0) == names(world, 1) == ["mine", "theirs"]
+
+
+def test_two_rotations_of_one_key_keep_both_versions_the_later_current(world: World):
     one, two = world.laptops
     diverge(world)
     rotate_secret(one.use(), "dev", "shared", "value-shared-0008", "scheduled")
+    world.tick()
+    rotate_secret(two.use(), "dev", "shared", "value-shared-0009", "exposure")
+    done, _ = merge_both_ways(world)
+    assert done.resolved == (["changed-on-both", secret_id(one.use(), "shared")],)
+    for laptop in world.laptops:
+        vault = laptop.use()
+        kept = [(v.version, v.reason) for v in history(vault, "dev", "shared")]
+        assert kept == [(3, "exposure"), (2, "scheduled"), (1, "created")]
+        assert reveal(vault, "dev", "shared", channel=None) == "value-shared-0009"
+        assert reveal(vault, "dev", "shared", channel=None, version=2) == "value-shared-0008"
+
+
+def with_bob(world: World) -> None:
+    """bob joins on the first laptop with read access to dev; the second laptop takes it in."""
+    one, two = world.laptops
+    add_teammate(one.use(), "bob", grants=("dev:read",)).lock()
+    world.send(one, two, "team.kl")
+    two.use().refresh()
+    world.tick()
+
+
+def test_a_revocation_beats_a_concurrent_grant(world: World):
+    one, two = world.laptops
+    with_bob(world)
+    bob = find_member(one.use(), "bob").id
+    dev = find_environment(one.use(), "dev").id
+    access.grant(one.use(), "bob", "dev", "write")  # one laptop raises bob to write...
+    world.tick()
+    access.revoke(two.use(), "bob", "dev")  # ...while the other takes his access away
+    done, other = merge_both_ways(world)
+    assert done.resolved == other.resolved == (["revocation-wins", bob, dev],)
+    for laptop in world.laptops:
+        vault = laptop.use()
+        assert not [g for g in list_grants(vault) if g.member_id == bob]
+        held = vault.conn.execute(
+            "SELECT count(*) FROM wraps w JOIN environments e ON e.id = w.scope"
+            " WHERE w.member_id = ? AND w.epoch = e.epoch",
+            (bob,),
+        ).fetchone()[0]
+        assert held == 0  # no key of dev's current epoch reached bob
+
+
+def test_a_key_written_under_a_replaced_epoch_is_re_encrypted_by_the_merging_admin(
+    world: World,
+):
+    one, two = world.laptops
+    with_bob(world)
+    access.revoke(one.use(), "bob", "dev")  # dev re-keyed: epoch 2
+    world.tick()
+    add_secret(two.use(), "dev", "late", "value-late-0001")  # still under epoch 1
+    copies.merge_copy(one.use(), world.send(two, one, DROPBOX), remove=True)
+    vault = one.use()
+    assert vault.repair_waiting == ()
+    stale = vault.conn.execute(
+        "SELECT count(*) FROM versions v JOIN secrets s ON s.id = v.secret_id"
+        " JOIN environments e ON e.id = s.env_id WHERE v.epoch < e.epoch"
+    ).fetchone()[0]
+    assert stale == 0
+    assert reveal(vault, "dev", "late", channel=None) == "value-late-0001"
+    one.lock()
+    verify_vault(one.file)
+
+
+def test_a_key_handed_on_at_a_replaced_epoch_is_handed_on_again_by_the_merging_admin(
+    world: World,
+):
+    one, two = world.laptops
+    vault = one.use()
+    add_teammate(vault, "carol").lock()
+    with_bob(world)
+    carol = find_member(one.use(), "carol").id
+    dev = find_environment(one.use(), "dev").id
+    access.grant(one.use(), "carol", "dev", "read")  # dev's key of epoch 1 to carol...
+    world.tick()
+    access.revoke(two.use(), "bob", "dev")  # ...while the other laptop moves dev to epoch 2
+    copies.merge_copy(one.use(), world.send(two, one, DROPBOX), remove=True)
+    vault = one.use()
+    epochs = [
+        r[0]
+        for r in vault.conn.execute(
+            "SELECT epoch FROM wraps WHERE member_id = ? AND scope = ? ORDER BY epoch", (carol, dev)
+        )
+    ]
+    assert epochs == [2]  # the void delivery of epoch 1 is gone; the merger handed on epoch 2
+    assert [g.access for g in list_grants(vault) if g.member_id == carol] == ["read"]
+    one.lock()
+    verify_vault(one.file)
+
+
+def test_a_merge_commit_that_misstates_what_it_settled_fails_verify(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    one, two = world.laptops
+    diverge(world)
+    delete_secret(one.use(), "dev", "shared")
     rotate_secret(two.use(), "dev", "shared", "value-shared-0009", "scheduled")
-    refused_unchanged(world, "same version")
+    real = concurrency.settle
+    with monkeypatch.context() as patch:  # a merger whose record leaves the conflict out
+        patch.setattr(concurrency, "settle", lambda a, b: (real(a, b)[0], []))
+        copies.merge_copy(one.use(), world.send(two, one, DROPBOX), remove=True)
+    one.lock()
+    with pytest.raises(IntegrityFailure, match="record of settled conflicts"):
+        verify_vault(one.file)
 
 
 def test_a_copy_of_another_vault_or_a_damaged_copy_is_refused(
