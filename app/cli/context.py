@@ -95,6 +95,12 @@ def unlock(opts: Options) -> Any:
     vault = Vault.unlock(path, opts.member, passphrase, secret_key)
     if vault.merge_problem:
         click.echo(f"keyledger: warning: {vault.merge_problem}", err=True)
+    elif vault.unlock_merge is not None:  # the shared file and this laptop's copy diverged
+        from app.services.merge_story import story
+
+        click.echo("keyledger: merged this laptop's changes with the shared file's.", err=True)
+        for line in story(vault, vault.unlock_merge.resolved):
+            click.echo(f"keyledger:   - {line}.", err=True)
     if vault.member.role in ("owner", "admin"):
         try:
             expire_grants(vault)

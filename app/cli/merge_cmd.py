@@ -27,12 +27,17 @@ _DONE = {
 def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -> None:
     """Take other copies of the vault into it and publish: the COPY.kl files named, or else
     the conflicted copies a sync tool left beside the vault file (Dropbox, Syncthing,
-    OneDrive, Nextcloud, Google Drive, iCloud). Both histories are kept under a merge commit;
-    a copy of another vault, one that fails its checks, or one whose changes cannot stand
-    beside the vault's is refused (exit 5) and nothing changes."""
-    from app.services import copies, team
+    OneDrive, Nextcloud, Google Drive, iCloud). Both histories are kept under a merge commit,
+    and changes made on both at once are settled and listed: a key deleted on one and changed
+    on the other is kept; both new values of one key are kept, the later current; a revocation
+    beats a grant; values written under a key the other copy replaced are re-encrypted (by an
+    admin holding the key: with nothing to merge, this command does what is left). A copy of
+    another vault, one that fails its checks, or one whose changes cannot stand beside the
+    vault's is refused (exit 5) and nothing changes."""
+    from app.services import copies, merge_story, team
 
     vault = unlock(opts)
+    waiting: list[str] = []
     try:
         found = list(paths) or copies.conflicted_copies(vault.published, vault.vault_id)
         handles = {m.id: m.handle for m in team.list_members(vault, activity=False)}
@@ -40,6 +45,7 @@ def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -
         for path in found:
             done = copies.merge_copy(vault, path, remove=remove)
             who = [handles.get(a, a[:8]) for a in done.authors]
+            settled = merge_story.story(vault, done.resolved)
             results.append(
                 {
                     "copy": str(path),
@@ -47,6 +53,7 @@ def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -
                     "incoming": done.incoming,
                     "from": who,
                     "removed": remove,
+                    "settled": settled,
                 }
             )
             if not as_json:
@@ -56,9 +63,16 @@ def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -
                     who=", ".join(who),
                 )
                 click.echo(f"{path.name}: {text}{'; removed the copy' if remove else ''}.")
+                for line in settled:
+                    click.echo(f"  - {line}.")
+        if not found:  # what an earlier merge left for an admin with the keys
+            vault.after_merge()
+            waiting = list(vault.repair_waiting)
     finally:
         vault.lock()
     if as_json:
-        emit_json({"ok": True, "merged": results})
+        emit_json({"ok": True, "merged": results, "waiting": waiting})
     elif not found:
         click.echo(f"No conflicted copies of {vault.published.name} beside it.")
+        for env in waiting:
+            click.echo(f"  - {env} still waits for an admin with {env} access to re-encrypt it.")

@@ -16,6 +16,7 @@ from app.core.errors import IntegrityFailure
 from app.services.audit_pointers import Pointers
 from app.services.audit_team import DESCRIBED, TRACKED, TeamEvents
 from app.services.catalog import CatalogReader, decode_body
+from app.services.merge_story import sentence
 from app.services.vault import Vault
 
 __all__ = ["LABELS", "Describer", "Pointers"]
@@ -191,6 +192,8 @@ class Describer:
             return self._audit(e)
         elif kind == "merge":  # two copies' histories joined (app/services/merge.py)
             details = {"commits_taken_in": e.get("taken_in", 0)}
+            if e.get("resolved"):
+                details["settled"] = [sentence(r, self) for r in e["resolved"]]
         return LABELS.get(kind, kind), env, secret, details
 
     def _secret_details(

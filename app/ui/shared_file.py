@@ -5,18 +5,21 @@ copies a sync tool leaves beside it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.errors import KeyLedgerError
+from app.services import merge_story
 from app.services.copies import conflicted_copies, merge_copy
-from app.services.merge import MergeRefused, TakenIn
+from app.services.merge import Merger, MergeRefused, TakenIn
 from app.services.team import list_members
 from app.services.vault import Vault
-from app.ui.console_controller import ConsoleController
+from app.ui.console_controller import ConsoleController, Prepared
 from app.ui.views.console import ConsolePage
+from app.ui.worker import Job, run_in_background
 
 # A sync tool writes a file in bursts (a temporary file, a rename, attributes): one look after
 # the burst has settled.
@@ -40,6 +43,22 @@ def _one_line(why: BaseException | str) -> str:
 def _reason(why: BaseException | str) -> str:
     """A refusal's reason without the prefix most of them carry."""
     return _one_line(why).removeprefix("the copies cannot be merged: ").rstrip(".")
+
+
+def _catch_up(
+    vault: Vault, merger: Merger | None, now: datetime, due_soon: int
+) -> tuple[TakenIn, Prepared | None]:
+    """On a worker thread: catch the working copy up through a writer connection of its own,
+    then lay out the console's rows through a reader (both closed here)."""
+    conn = vault.open_writer()
+    try:
+        done = vault.catch_up_with(conn, merger)
+    finally:
+        conn.close()
+    if done.outcome not in _MOVED:
+        return done, None
+    with vault.reading() as reader:
+        return done, ConsoleController.prepare(reader, now, due_soon)
 
 
 def _stamp(published: Path) -> tuple[int, ...]:
@@ -115,6 +134,7 @@ class SharedFileController(QObject):
         super().__init__(window)
         self.page, self.console, self.window = page, console, window
         self.warning, self.copies_banner = page.merge_warning, page.copies_banner
+        self.settled = page.settled_banner
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._on_watcher_file_changed)
         self.watcher.directoryChanged.connect(self._on_watcher_directory_changed)
@@ -129,6 +149,9 @@ class SharedFileController(QObject):
         self.declined: set[Path] = set()  # "Not now", or refused: not offered again until lock
         self.dismissed_warning = ""  # the warning text the user closed
         self.shared_warning = False  # the warning is about the shared file (not a copy)
+        self.job: Job | None = None  # the catch-up running on a worker thread
+        self.job_vault: Vault | None = None  # the vault it catches up
+        self.again = False  # the file moved while the job ran: look again when it ends
         self.copies_banner.merge_requested.connect(self.merge_copies)
         self.copies_banner.later_requested.connect(self._on_copies_banner_later_requested)
         self.warning.dismissed.connect(self._on_warning_dismissed)
@@ -149,6 +172,8 @@ class SharedFileController(QObject):
         self.poll.start()
         if vault.merge_problem:
             self._warn_shared(vault.merge_problem)
+        elif vault.unlock_merge is not None:
+            self._show_settled(vault, [vault.unlock_merge])
         self.check_copies()
 
     def unload(self) -> None:
@@ -161,6 +186,7 @@ class SharedFileController(QObject):
         self.offered, self.declined = [], set()
         self.dismissed_warning, self.shared_warning = "", False
         self.warning.set_text("")
+        self.settled.set_lines([])
         self.copies_banner.set_copies([])
 
     def _watch(self, vault: Vault) -> None:
@@ -201,42 +227,78 @@ class SharedFileController(QObject):
         self.check_copies()
 
     # -- the shared file ---------------------------------------------------------------------
-    def take_in(self) -> None:
-        """Catch up with the shared file and show what came in.
+    @property
+    def busy(self) -> bool:
+        """A catch-up with the shared file is running on a worker thread."""
+        return self.job is not None and self.job.running
 
-        On the GUI thread, not the worker: the working copy's sqlite connection belongs to this
-        thread (workers get readers of their own, which cannot write), and the usual case, a
-        fast-forward over a teammate's few commits, takes milliseconds. Our own publish shows up
-        here as 'same' and says nothing."""
+    def take_in(self) -> None:
+        """Catch up with the shared file on a worker thread and show what came in.
+
+        The worker writes through a connection of its own (WAL lets the console read on while
+        it merges) and lays out the console's rows; a commit made meanwhile waits for it on
+        the working copy's file lock. Our own publish shows up as 'same' and says nothing."""
         vault = self.vault
         if vault is None:
             return
-        try:
-            done = vault.take_in_shared()
-        except MergeRefused as exc:
-            self._warn_shared(exc)
+        if self.busy:
+            self.again = True  # the file moved again while we were reading it
             return
+        self.again = False
+        merger, now = vault.merger(), self.console.session.clock.now()
+        due_soon = self.console.settings.get("due_soon_days")
+        self.job = run_in_background(
+            lambda: _catch_up(vault, merger, now, due_soon),
+            self._on_job_done,
+            self._on_job_failed,
+            self,
+        )
+        self.job_vault = vault
+
+    @Slot(object)
+    def _on_job_done(self, result: tuple[TakenIn, Prepared | None]) -> None:
+        vault, (done, prepared) = self.vault, result
+        if vault is None or vault is not self.job_vault:
+            return  # locked meanwhile: the next unlock catches up anyway
+        try:
+            vault.took_in(done)
         except KeyLedgerError as exc:
+            self._on_job_failed(exc)
+            return
+        if self.shared_warning:  # the two copies are level again
+            self.warning.set_text("")
+            self.shared_warning = False
+        if done.outcome in _MOVED:
+            self._reload(prepared)
+            self.message.emit(came_in(done, self._handles(vault)))
+            self._show_settled(vault, [done])
+        elif done.outcome == "published":
+            self.message.emit(
+                _tr("The shared file lacked this laptop's latest changes; published them again.")
+            )
+        if self.again:
+            self.take_in()
+
+    @Slot(object)
+    def _on_job_failed(self, exc: BaseException) -> None:
+        if self.vault is None or self.vault is not self.job_vault:
+            return
+        if isinstance(exc, MergeRefused):
+            self._warn_shared(exc)
+        elif isinstance(exc, KeyLedgerError):
             self._warn(
                 _tr("Could not take in the shared vault file: %1.").replace(
                     "%1", _one_line(exc).rstrip(".")
                 ),
                 shared=True,
             )
-            return
-        if self.shared_warning:  # the two copies are level again
-            self.warning.set_text("")
-            self.shared_warning = False
-        if done.outcome in _MOVED:
-            self._reload()
-            self.message.emit(came_in(done, self._handles(vault)))
-        elif done.outcome == "published":
-            self.message.emit(
-                _tr("The shared file lacked this laptop's latest changes; published them again.")
-            )
+        else:
+            raise exc
+        if self.again:
+            self.take_in()
 
-    def _reload(self) -> None:
-        self.console.load()  # every view reloads on its `loaded`
+    def _reload(self, prepared: Prepared | None = None) -> None:
+        self.console.load(prepared)  # every view reloads on its `loaded`
         self.changed.emit()
 
     @staticmethod
@@ -323,3 +385,13 @@ class SharedFileController(QObject):
         self.check_copies()
         if done:
             self.message.emit(copies_merged(done, self._handles(vault)))
+            self._show_settled(vault, done)
+
+    def _show_settled(self, vault: Vault, done: Sequence[TakenIn]) -> None:
+        """What the merges settled, and what waits for an admin with the keys, if anything."""
+        resolved = tuple(r for d in done for r in d.resolved)
+        if resolved or vault.repair_waiting:
+            try:
+                self.settled.set_lines(merge_story.story(vault, resolved))
+            except KeyLedgerError as exc:  # the names could not be read: say so, briefly
+                self.message.emit(_one_line(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import keyring
@@ -83,20 +84,36 @@ def test_merge_of_a_named_copy_in_json(cli: Cli, apart: Elsewhere):
     assert listed(cli) == ["base", "mine", "theirs"]
 
 
-def test_a_copy_that_cannot_merge_exits_5_and_changes_nothing(cli: Cli, apart: Elsewhere):
+def test_both_rotations_of_one_key_are_kept_and_said(cli: Cli, apart: Elsewhere):
     apart.run("secret", "rotate", "dev", "base", "--reason", "scheduled", stdin="value-base-0009")
-    assert (
-        cli.v(
-            "secret", "rotate", "dev", "base", "--reason", "scheduled", stdin="value-base-0008"
-        ).code
-        == 0
-    )
+    mine = cli.v("secret", "rotate", "dev", "base", "--reason", "exposure", stdin="value-base-0008")
+    assert mine.code == 0
+    copy = cli.vault.with_name(DROPBOX)
+    shutil.copyfile(apart.file, copy)
+    done = cli.v("merge", "--remove")
+    assert done.code == 0, done.err
+    assert done.out.splitlines() == [
+        f"{DROPBOX}: merged 2 changes from alice with this vault's; removed the copy.",
+        "  - base was changed on both copies: both versions kept, the later one current.",
+    ]
+    history = json.loads(cli.v("secret", "history", "dev", "base", "--json").out)
+    assert [v["reason"] for v in history] == ["exposure", "scheduled", "created"]
+    assert cli.v("secret", "get", "dev", "base").out == "value-base-0008\n"  # the later one
+    assert cli.v("verify").code == 0
+
+
+def test_a_copy_that_cannot_merge_exits_5_and_changes_nothing(cli: Cli, apart: Elsewhere):
+    conn = sqlite3.connect(apart.file)  # its last commit's signature no longer verifies
+    with conn:
+        seq, sig = conn.execute("SELECT seq, sig FROM commits ORDER BY seq DESC LIMIT 1").fetchone()
+        conn.execute("UPDATE commits SET sig = ? WHERE seq = ?", (bytes(sig[:-1]) + b"!", seq))
+    conn.close()
     copy = cli.vault.with_name(DROPBOX)
     shutil.copyfile(apart.file, copy)
     before = cli.vault.read_bytes()
     done = cli.v("merge", "--remove")
     assert done.code == 5
-    assert "same version" in one_line(done.err)
+    assert "cannot be merged: signature does not verify" in one_line(done.err)
     assert copy.exists()
     assert cli.vault.read_bytes() == before
     assert listed(cli) == ["base", "mine"]

@@ -1,10 +1,12 @@
 """The console keeps level with the shared vault file: a teammate's change comes in through the
-file watcher, a sync tool's conflicted copy is offered and merged, and a merge that cannot stand
-is refused with both copies kept."""
+file watcher, a sync tool's conflicted copy is offered and merged, what a merge settled is
+shown, and a copy that fails its checks is refused with both copies kept."""
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import threading
 from pathlib import Path
 
 import keyring
@@ -49,6 +51,11 @@ class Laptops:
 @pytest.fixture
 def laptops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Laptops:
     return Laptops(tmp_path, monkeypatch)
+
+
+def settle(qtbot, window) -> None:
+    """Wait for the catch-up the watcher started on a worker thread."""
+    qtbot.waitUntil(lambda: not window.shared.busy, timeout=10_000)
 
 
 def names(window) -> set[str]:
@@ -100,14 +107,43 @@ def test_a_teammates_change_comes_in_through_the_watcher(qtbot, window, team_vau
     assert not window.shared.timer.isActive()
 
 
+def test_the_catch_up_runs_off_the_gui_thread(
+    qtbot, window, team_vault, clock, laptops, monkeypatch
+):
+    path, key_text = team_vault
+    unlock(qtbot, window, path, key_text)
+    other = laptops.on_laptop2(path, "alice", secretkey.parse(key_text), clock)
+    add_secret(other, "dev", "Worker dev", "w" * 20)
+    laptops.back(other)
+    threads: list[threading.Thread] = []
+    real = Vault.catch_up_with
+
+    def spy(self, conn, merger):
+        threads.append(threading.current_thread())
+        return real(self, conn, merger)
+
+    monkeypatch.setattr(Vault, "catch_up_with", spy)
+    window.shared.take_in()
+    assert window.shared.busy  # handed to the pool; the GUI thread is back in its loop
+    settle(qtbot, window)
+    assert len(threads) == 1
+    assert threads[0] is not threading.main_thread()
+    assert "Worker dev" in names(window)
+    assert window.statusBar().currentMessage() == "Took in 1 change from alice."
+
+
 def test_our_own_change_says_nothing(qtbot, window, team_vault):
     unlock(qtbot, window, *team_vault)
     window.statusBar().clearMessage()
     add_secret(window.session.vault, "dev", "Own dev", "own-" + "O" * 32)
     window.shared._on_timer_timeout()  # what the watcher's debounce calls
+    settle(qtbot, window)
     assert window.statusBar().currentMessage() == ""
     assert window.console.merge_warning.isHidden()
-    assert window.shared.watcher.files() == [str(team_vault[0].absolute())]
+    watched = [str(team_vault[0].absolute())]  # again, after the atomic replace dropped it
+    qtbot.waitUntil(lambda: window.shared.watcher.files() == watched, timeout=5000)
+    settle(qtbot, window)
+    assert window.statusBar().currentMessage() == ""
 
 
 def _conflicted_copy(path: Path, laptops: Laptops, key_text: str, clock, change) -> Path:
@@ -163,6 +199,7 @@ def test_not_now_hides_the_copy_until_the_vault_is_locked(
     banner.later_button.click()
     assert banner.isHidden()
     window.shared._on_timer_timeout()
+    settle(qtbot, window)
     assert banner.isHidden()
     assert copy.exists()
     assert "Copy dev" not in names(window)
@@ -171,14 +208,27 @@ def test_not_now_hides_the_copy_until_the_vault_is_locked(
     assert banner.isVisible()
 
 
+def _flip_last_signature(path: Path) -> None:
+    """A forged or damaged last commit: its signature no longer verifies."""
+    conn = sqlite3.connect(path)
+    with conn:
+        seq, sig = conn.execute("SELECT seq, sig FROM commits ORDER BY seq DESC LIMIT 1").fetchone()
+        flipped = bytearray(sig)
+        flipped[5] ^= 1
+        conn.execute("UPDATE commits SET sig = ? WHERE seq = ?", (bytes(flipped), seq))
+    conn.close()
+
+
 def test_a_refused_merge_shows_why_and_removes_nothing(qtbot, window, team_vault, clock, laptops):
     path, key_text = team_vault
     unlock(qtbot, window, path, key_text)
     copy = _conflicted_copy(
-        path, laptops, key_text, clock, lambda v: delete_secret(v, "dev", "Groq dev")
+        path, laptops, key_text, clock, lambda v: add_secret(v, "dev", "Copy dev", "c" * 20)
     )
+    _flip_last_signature(copy)
     update_secret(window.session.vault, "dev", "Groq dev", owner="erin")  # changed here
     window.shared._on_timer_timeout()
+    settle(qtbot, window)
     banner, warning = window.console.copies_banner, window.console.merge_warning
     assert banner.isVisible()
     before = path.read_bytes(), copy.read_bytes()
@@ -187,39 +237,71 @@ def test_a_refused_merge_shows_why_and_removes_nothing(qtbot, window, team_vault
 
     assert warning.isVisible()
     assert warning.text.text() == (
-        f"{COPY_NAME} cannot be merged: a secret deleted in one was changed in the other. Both"
+        f"{COPY_NAME} cannot be merged: signature does not verify. Both"
         " copies are kept as they were."
     )
     assert (path.read_bytes(), copy.read_bytes()) == before
-    assert "Groq dev" in names(window)
+    assert "Copy dev" not in names(window)
     assert banner.isHidden()  # not offered again until the vault is locked
     warning.close_button.click()
     assert warning.isHidden()
 
 
-def test_a_merge_refused_at_unlock_is_shown(qtbot, window, team_vault, clock, laptops, tmp_path):
-    path, key_text = team_vault
+def _diverged(path: Path, tmp_path: Path, key_text: str, clock, laptops, theirs_change) -> None:
+    """The shared file holds a change from laptop 2; this laptop's copy, edited while its sync
+    client had not caught up, changed "Groq dev"'s owner."""
     key = secretkey.parse(key_text)
-    older = tmp_path / "older" / "team.kl"  # this laptop edits a copy its sync client had not
-    older.parent.mkdir()  # caught up yet
+    older = tmp_path / "older" / "team.kl"
+    older.parent.mkdir()
     shutil.copyfile(path, older)
     theirs = laptops.on_laptop2(path, "alice", key, clock)
-    delete_secret(theirs, "dev", "Groq dev")
+    theirs_change(theirs)
     laptops.back(theirs)
     mine = Vault.unlock(older, "alice", PASSPHRASE, key, clock)
     update_secret(mine, "dev", "Groq dev", owner="erin")
     mine.lock()
+
+
+def test_a_merge_at_unlock_shows_what_it_settled(
+    qtbot, window, team_vault, clock, laptops, tmp_path
+):
+    path, key_text = team_vault
+    _diverged(
+        path, tmp_path, key_text, clock, laptops, lambda v: delete_secret(v, "dev", "Groq dev")
+    )
+
+    unlock(qtbot, window, path, key_text)
+
+    assert "Groq dev" in names(window)  # deleted there, changed here: kept
+    settled = window.console.settled_banner
+    assert settled.isVisible()
+    assert settled.text.text() == (
+        "Both copies changed the same things; the merge settled them (see Audit):\n"
+        "• Groq dev was deleted on one copy and changed on the other: kept, with the change."
+    )
+    assert window.console.merge_warning.isHidden()
+    settled.close_button.click()
+    assert settled.isHidden()
+
+
+def test_a_merge_refused_at_unlock_is_shown(qtbot, window, team_vault, clock, laptops, tmp_path):
+    path, key_text = team_vault
+    _diverged(
+        path, tmp_path, key_text, clock, laptops, lambda v: add_secret(v, "dev", "X", "x" * 20)
+    )
+    _flip_last_signature(path)
 
     unlock(qtbot, window, path, key_text)
 
     warning = window.console.merge_warning
     assert warning.isVisible()
     assert warning.text.text() == (
-        "This laptop's copy and the shared vault file cannot be merged: a secret deleted in one"
-        " was changed in the other. Both copies are kept as they were."
+        "This laptop's copy and the shared vault file cannot be merged: signature does not"
+        " verify. Both copies are kept as they were."
     )
     warning.close_button.click()
     window.shared._on_timer_timeout()  # still refused: the dismissed note stays away
+    settle(qtbot, window)
     assert warning.isHidden()
 
 

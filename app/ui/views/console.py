@@ -31,7 +31,7 @@ from app.ui.views.review_banner import ReviewBanner
 from app.ui.views.reviews_view import ReviewsView
 from app.ui.views.rotation_banner import RotationBanner
 from app.ui.views.rotation_view import RotationView
-from app.ui.views.shared_banners import CopiesBanner, MergeWarningBanner
+from app.ui.views.shared_banners import CopiesBanner, MergeWarningBanner, SettledBanner
 
 
 class ConsolePage(QWidget):
@@ -148,6 +148,7 @@ class ConsolePage(QWidget):
         # The banners stand above every view: unlocking lands on the Overview, and the shared
         # file changes whichever view is shown.
         self.merge_warning = MergeWarningBanner()
+        self.settled_banner = SettledBanner()
         self.copies_banner = CopiesBanner()
         self.rotation_banner = RotationBanner()
         self.review_banner = ReviewBanner()
@@ -155,6 +156,7 @@ class ConsolePage(QWidget):
         main.setContentsMargins(0, 0, 0, 0)
         main.setSpacing(0)
         main.addWidget(self.merge_warning)
+        main.addWidget(self.settled_banner)
         main.addWidget(self.copies_banner)
         main.addWidget(self.rotation_banner)
         main.addWidget(self.review_banner)

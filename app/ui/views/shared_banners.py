@@ -1,11 +1,12 @@
 """The console's notes about the shared vault file: a merge that was refused (both copies kept),
-and other copies of the vault that a sync tool left beside it, with Merge and Not now."""
+what a merge settled, and other copies of the vault that a sync tool left beside it, with Merge
+and Not now."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.ui.views.banner import AMBER, RED, Banner
@@ -36,6 +37,34 @@ class MergeWarningBanner(Banner):
         self.setAccessibleName(_tr("Merge refused"))
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = self.add_close_button(_tr("Hide this note"))
+
+
+class SettledBanner(Banner):
+    """Changes made on both copies at once, and how the merge settled each.
+
+    Signals:
+    dismissed(): the user closed the banner.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("settledBanner", AMBER, parent)
+        self.setAccessibleName(_tr("What the merge settled"))
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = self.add_close_button(_tr("Hide this note"))
+        self.dismissed.connect(self._on_dismissed)
+
+    @Slot()
+    def _on_dismissed(self) -> None:
+        self.set_text("")
+
+    def set_lines(self, lines: Sequence[str]) -> None:
+        """One line per settled conflict; hide when there are none."""
+        if not lines:
+            self.set_text("")
+            return
+        head = _tr("Both copies changed the same things; the merge settled them (see Audit):")
+        self.set_text("\n".join([head, *(f"• {line}." for line in lines)]))
 
 
 class CopiesBanner(Banner):
