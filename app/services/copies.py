@@ -19,7 +19,7 @@ from pathlib import Path
 
 from app.core.errors import IntegrityFailure, InvalidInput, NotFound, NotPermitted
 from app.services import sync
-from app.services.merge import TakenIn, take_in
+from app.services.merge import Merger, TakenIn, take_in
 from app.services.vault import Vault
 from app.services.verify import one_line
 from app.storage.db import file_lock
@@ -63,27 +63,38 @@ def merge_copy(vault: Vault, other: Path, *, remove: bool = False) -> TakenIn:
 
     MergeRefused (nothing changed) when the copy shares no history with the vault, fails its
     checks, or holds changes that cannot stand beside this vault's."""
-    merger = vault.merger()
+    shared, done = merge_copy_with(vault, vault.conn, vault.merger(), other)
+    for each in (shared, done):
+        vault.took_in(each)
+    if remove:  # only now: the published file holds everything the copy held
+        other.unlink()
+    return done
+
+
+def merge_copy_with(
+    vault: Vault,
+    conn: sqlite3.Connection,
+    merger: Merger | None,
+    other: Path,
+) -> tuple[TakenIn, TakenIn]:
+    """merge_copy's work through `conn` (a worker thread's writer connection): what catching up
+    with the shared file took in first, and what the copy brought. The caller then hands both
+    to `vault.took_in` on the vault's own thread, and may remove the copy."""
     if merger is None:
         raise NotPermitted("the vault is locked")
     if other.resolve() == vault.published.resolve():
         raise InvalidInput("that is the vault file itself, not another copy of it")
     if not other.is_file():
         raise NotFound(f"no file at {other}")
-    vault.take_in_shared()
+    shared = vault.catch_up_with(conn, merger)
     with file_lock(sync.lock_path(vault.vault_id)):
         copy = sync.open_shared(other)
         try:
-            done = take_in(vault.conn, copy, merger)
+            done = take_in(conn, copy, merger)
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise IntegrityFailure(f"{other.name} is damaged ({one_line(exc)})") from None
         finally:
             copy.close()
         if done.outcome in ("fast-forward", "merged"):
-            vault.moved_on()
-            sync.publish_working_copy(vault.conn, vault.published)
-    if done.outcome == "merged" or done.joined:
-        vault.after_merge()
-    if remove:
-        other.unlink()
-    return done
+            sync.publish_working_copy(conn, vault.published)
+    return shared, done

@@ -5,7 +5,6 @@ copies a sync tool leaves beside it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QTimer, Signal, Slot
@@ -13,10 +12,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.errors import KeyLedgerError
 from app.services import merge_story
-from app.services.copies import conflicted_copies, merge_copy
-from app.services.merge import Merger, MergeRefused, TakenIn
+from app.services.copies import conflicted_copies
+from app.services.merge import MergeRefused, TakenIn
 from app.services.team import list_members
 from app.services.vault import Vault
+from app.ui import shared_jobs
 from app.ui.console_controller import ConsoleController, Prepared
 from app.ui.views.console import ConsolePage
 from app.ui.worker import Job, run_in_background
@@ -29,7 +29,7 @@ RETRY_MS = 1500
 # A network drive (SMB, NFS) tells this laptop nothing of what other computers write there:
 # compare the file's and folder's stat now and then as well.
 POLL_MS = 30_000
-_MOVED = ("fast-forward", "merged")
+_MOVED = shared_jobs.MOVED
 
 
 def _tr(text: str) -> str:
@@ -43,22 +43,6 @@ def _one_line(why: BaseException | str) -> str:
 def _reason(why: BaseException | str) -> str:
     """A refusal's reason without the prefix most of them carry."""
     return _one_line(why).removeprefix("the copies cannot be merged: ").rstrip(".")
-
-
-def _catch_up(
-    vault: Vault, merger: Merger | None, now: datetime, due_soon: int
-) -> tuple[TakenIn, Prepared | None]:
-    """On a worker thread: catch the working copy up through a writer connection of its own,
-    then lay out the console's rows through a reader (both closed here)."""
-    conn = vault.open_writer()
-    try:
-        done = vault.catch_up_with(conn, merger)
-    finally:
-        conn.close()
-    if done.outcome not in _MOVED:
-        return done, None
-    with vault.reading() as reader:
-        return done, ConsoleController.prepare(reader, now, due_soon)
 
 
 def _stamp(published: Path) -> tuple[int, ...]:
@@ -152,6 +136,7 @@ class SharedFileController(QObject):
         self.job: Job | None = None  # the catch-up running on a worker thread
         self.job_vault: Vault | None = None  # the vault it catches up
         self.again = False  # the file moved while the job ran: look again when it ends
+        self.merge_wanted = False  # Merge was clicked while the job ran: merge when it ends
         self.copies_banner.merge_requested.connect(self.merge_copies)
         self.copies_banner.later_requested.connect(self._on_copies_banner_later_requested)
         self.warning.dismissed.connect(self._on_warning_dismissed)
@@ -248,7 +233,7 @@ class SharedFileController(QObject):
         merger, now = vault.merger(), self.console.session.clock.now()
         due_soon = self.console.settings.get("due_soon_days")
         self.job = run_in_background(
-            lambda: _catch_up(vault, merger, now, due_soon),
+            lambda: shared_jobs.catch_up(vault, merger, now, due_soon),
             self._on_job_done,
             self._on_job_failed,
             self,
@@ -276,13 +261,24 @@ class SharedFileController(QObject):
             self.message.emit(
                 _tr("The shared file lacked this laptop's latest changes; published them again.")
             )
-        if self.again:
+        self._next()
+
+    def _next(self) -> None:
+        """What was asked for while a job ran: a merge of the copies, or another look."""
+        if self.merge_wanted:
+            self.merge_copies()
+        elif self.again:
             self.take_in()
 
     @Slot(object)
     def _on_job_failed(self, exc: BaseException) -> None:
+        self.copies_banner.merge_button.setEnabled(True)
         if self.vault is None or self.vault is not self.job_vault:
             return
+        self._show_failure(exc)
+        self._next()
+
+    def _show_failure(self, exc: BaseException) -> None:
         if isinstance(exc, MergeRefused):
             self._warn_shared(exc)
         elif isinstance(exc, KeyLedgerError):
@@ -294,8 +290,6 @@ class SharedFileController(QObject):
             )
         else:
             raise exc
-        if self.again:
-            self.take_in()
 
     def _reload(self, prepared: Prepared | None = None) -> None:
         self.console.load(prepared)  # every view reloads on its `loaded`
@@ -353,39 +347,67 @@ class SharedFileController(QObject):
 
     @Slot()
     def merge_copies(self) -> None:
-        """Take in each offered copy, publish, and remove it; stop at the first refusal, which
-        leaves that copy and the vault file as they were."""
+        """Take in each offered copy on a worker thread, publish, and remove it; stop at the
+        first refusal, which leaves that copy and the vault file as they were."""
         vault = self.vault
         if vault is None:
             return
+        if self.busy:  # a catch-up runs: the merge follows it
+            self.merge_wanted = True
+            return
+        self.merge_wanted = False
+        self.copies_banner.merge_button.setEnabled(False)
+        merger, now = vault.merger(), self.console.session.clock.now()
+        due_soon, offered = self.console.settings.get("due_soon_days"), list(self.offered)
+        self.job = run_in_background(
+            lambda: shared_jobs.merge_copies(vault, merger, offered, now, due_soon),
+            self._on_copies_merged,
+            self._on_job_failed,
+            self,
+        )
+        self.job_vault = vault
+
+    @Slot(object)
+    def _on_copies_merged(self, result: shared_jobs.CopiesMerged) -> None:
+        self.copies_banner.merge_button.setEnabled(True)
+        vault = self.vault
+        if vault is None or vault is not self.job_vault:
+            return
         done: list[TakenIn] = []
-        for path in self.offered:
-            try:
-                done.append(merge_copy(vault, path, remove=True))
-            except KeyLedgerError as exc:
-                self.declined.add(path)
-                self._warn(
-                    _tr("%1 cannot be merged: %2. Both copies are kept as they were.")
-                    .replace("%1", path.name)
-                    .replace("%2", _reason(exc)),
-                    shared=False,
-                )
-                break
-            except OSError as exc:  # merged and published, but the copy could not be deleted
-                self.declined.add(path)
-                self.message.emit(
-                    _tr("Merged %1 but could not remove it: %2")
-                    .replace("%1", path.name)
-                    .replace("%2", _one_line(exc))
-                )
-                break
-        # Always: merge_copy first catches up with the shared file, which may have moved even
-        # when the copy held nothing new or was refused.
-        self._reload()
+        try:
+            for path, shared, merged in result.merged:
+                vault.took_in(shared)
+                vault.took_in(merged)
+                done.append(merged)
+                try:  # only now: the published file holds everything the copy held
+                    path.unlink()
+                except OSError as exc:
+                    self.declined.add(path)
+                    self.message.emit(
+                        _tr("Merged %1 but could not remove it: %2")
+                        .replace("%1", path.name)
+                        .replace("%2", _one_line(exc))
+                    )
+                    break
+        except KeyLedgerError as exc:
+            self._show_failure(exc)
+        if result.refused is not None:
+            refused, why = result.refused
+            self.declined.add(refused)
+            self._warn(
+                _tr("%1 cannot be merged: %2. Both copies are kept as they were.")
+                .replace("%1", refused.name)
+                .replace("%2", _reason(why)),
+                shared=False,
+            )
+        # Always: each merge first caught up with the shared file, which may have moved even
+        # when a copy held nothing new or was refused.
+        self._reload(result.prepared)
         self.check_copies()
         if done:
             self.message.emit(copies_merged(done, self._handles(vault)))
             self._show_settled(vault, done)
+        self._next()
 
     def _show_settled(self, vault: Vault, done: Sequence[TakenIn]) -> None:
         """What the merges settled, and what waits for an admin with the keys, if anything."""

@@ -176,6 +176,7 @@ def test_a_conflicted_copy_is_merged_and_removed(qtbot, window, team_vault, cloc
     assert banner.merge_button.text() == "Merge and remove cop&y"
     assert banner.merge_button.accessibleName() == "Merge and remove copy"
     banner.merge_button.click()
+    settle(qtbot, window)
 
     assert {"Copy dev", "Mine dev"} <= names(window)
     assert not copy.exists()
@@ -234,6 +235,7 @@ def test_a_refused_merge_shows_why_and_removes_nothing(qtbot, window, team_vault
     before = path.read_bytes(), copy.read_bytes()
 
     banner.merge_button.click()
+    settle(qtbot, window)
 
     assert warning.isVisible()
     assert warning.text.text() == (
@@ -321,6 +323,7 @@ def test_several_copies_share_one_banner(qtbot, window, team_vault, clock, lapto
     assert banner.merge_button.accessibleName() == "Merge and remove copies"
 
     banner.merge_button.click()
+    settle(qtbot, window)
 
     assert {"First dev", "Second dev"} <= names(window)
     assert not first.exists()
