@@ -134,6 +134,7 @@ class SharedFileController(QObject):
         self.dismissed_warning = ""  # the warning text the user closed
         self.shared_warning = False  # the warning is about the shared file (not a copy)
         self.job: Job | None = None  # the catch-up running on a worker thread
+        self.check_job: Job | None = None  # after unlock: does an earlier merge need repairs?
         self.job_vault: Vault | None = None  # the vault it catches up
         self.again = False  # the file moved while the job ran: look again when it ends
         self.merge_wanted = False  # Merge was clicked while the job ran: merge when it ends
@@ -160,6 +161,27 @@ class SharedFileController(QObject):
         elif vault.unlock_merge is not None:
             self._show_settled(vault, [vault.unlock_merge])
         self.check_copies()
+        self.check_job = run_in_background(
+            lambda: shared_jobs.repairs_needed(vault),
+            lambda envs: self._on_repairs_needed(vault, envs),
+            lambda _exc: None,  # locked meanwhile, or unreadable: the next merge looks again
+            self,
+        )
+
+    def _on_repairs_needed(self, vault: Vault, envs: list[str]) -> None:
+        """What an earlier merge left under replaced keys: put right now if this member can
+        (an admin holding the key), else said in the settled-conflicts banner."""
+        if not envs or vault is not self.vault or vault.locked:
+            return
+        try:
+            vault.after_merge()
+        except KeyLedgerError as exc:
+            self.message.emit(_one_line(exc))
+            return
+        if vault.repair_waiting:
+            self._show_settled(vault, [])
+        else:
+            self.message.emit(_tr("Re-encrypted what an earlier merge left under replaced keys."))
 
     def unload(self) -> None:
         """At lock: stop watching, forget what was declined, hide the banners."""
@@ -414,6 +436,6 @@ class SharedFileController(QObject):
         resolved = tuple(r for d in done for r in d.resolved)
         if resolved or vault.repair_waiting:
             try:
-                self.settled.set_lines(merge_story.story(vault, resolved))
+                self.settled.set_lines(merge_story.story(vault, resolved), settled=bool(resolved))
             except KeyLedgerError as exc:  # the names could not be read: say so, briefly
                 self.message.emit(_one_line(exc))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from app.core.errors import KeyLedgerError
+from app.services import merge_repair
 from app.services.copies import merge_copy_with
 from app.services.merge import Merger, TakenIn
 from app.services.vault import Vault
@@ -61,3 +62,10 @@ def merge_copies(
         conn.close()
     with vault.reading() as reader:
         return CopiesMerged(merged, refused, ConsoleController.prepare(reader, now, due_soon))
+
+
+def repairs_needed(vault: Vault) -> list[str]:
+    """On a worker thread: environments a merge left with values under a replaced key or a
+    grantee without the current key (a query over every version: not on the GUI thread)."""
+    with vault.reading() as reader:
+        return merge_repair.needed(reader)

@@ -12,7 +12,7 @@ import pytest
 
 from app.core import concurrency
 from app.core.errors import IntegrityFailure
-from app.services import access, copies
+from app.services import access, copies, merge_story, team
 from app.services.environments import find_environment
 from app.services.integrity import verify_vault
 from app.services.merge import MergeRefused, TakenIn
@@ -26,8 +26,9 @@ from app.services.secrets import (
 )
 from app.services.team import find_member, list_grants
 from app.services.vault import Vault
+from tests.conftest import PASSPHRASE
 from tests.services.merge_world import World, commit_hashes, projection_rows
-from tests.team import add_teammate
+from tests.team import add_teammate, join_as
 
 DROPBOX = "team (conflicted copy 2026-11-30).kl"
 
@@ -253,6 +254,53 @@ def test_a_key_handed_on_at_a_replaced_epoch_is_handed_on_again_by_the_merging_a
     ]
     assert epochs == [2]  # the void delivery of epoch 1 is gone; the merger handed on epoch 2
     assert [g.access for g in list_grants(vault) if g.member_id == carol] == ["read"]
+    one.lock()
+    verify_vault(one.file)
+
+
+def stale_values(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM versions v JOIN secrets s ON s.id = v.secret_id"
+                " JOIN environments e ON e.id = s.env_id WHERE v.epoch < e.epoch"
+            ).fetchone()[0]
+        )
+    finally:
+        conn.close()
+
+
+def test_a_member_who_cannot_re_encrypt_leaves_it_waiting_for_an_admin(world: World):
+    one, two = world.laptops
+    alice = one.use()
+    joined = join_as(alice, "bob", "member", ("dev:write",))
+    team.approve(alice, "bob", joined.fingerprint)
+    add_teammate(alice, "carol", grants=("dev:read",)).lock()
+    world.send(one, two, "team.kl")
+    world.tick()
+    access.revoke(one.use(), "carol", "dev")  # dev moves to epoch 2 on the first laptop...
+    two.use()  # ...while bob, on the second laptop (its data folder and keychain), writes
+    two.lock()  # under epoch 1
+    bob = Vault.unlock(two.file, "bob", PASSPHRASE, joined.secret_key, world.clock)
+    try:
+        add_secret(bob, "dev", "bobs", "value-bobs-0001")
+        done = copies.merge_copy(bob, world.send(one, two, DROPBOX), remove=True)
+        assert done.outcome == "merged"
+        assert bob.repair_waiting == ("dev",)  # a member: no env.rekey, no key.wrap for him
+        assert merge_story.story(bob, done.resolved)[-1] == (
+            "values or keys of dev wait for an admin with dev access to re-encrypt them"
+            " (they run `keyledger merge`)"
+        )
+    finally:
+        bob.lock()
+    assert stale_values(two.file) == 1
+    world.send(two, one, "team.kl")  # the sync tool brings bob's merge to alice
+    vault = one.use()
+    assert vault.take_in_shared().joined  # a fast-forward over a merge: she puts it right
+    assert vault.repair_waiting == ()
+    assert stale_values(vault.published) == 0
+    assert reveal(vault, "dev", "bobs", channel=None) == "value-bobs-0001"
     one.lock()
     verify_vault(one.file)
 

@@ -14,14 +14,14 @@ import pytest
 
 from app.core.clock import FixedClock
 from app.crypto import secretkey
-from app.services import team
+from app.services import access, copies, merge_repair, team
 from app.services.merge import TakenIn
 from app.services.secrets import add_secret, delete_secret, update_secret
 from app.services.vault import Vault
 from app.ui.shared_file import came_in, copies_merged
 from app.ui.views.shared_banners import copies_text
 from tests.conftest import PASSPHRASE, MemoryKeyring
-from tests.team import join_as
+from tests.team import add_teammate, join_as
 from tests.ui.conftest import unlock
 
 COPY_NAME = "team (conflicted copy 2026-11-30).kl"
@@ -305,6 +305,39 @@ def test_a_merge_refused_at_unlock_is_shown(qtbot, window, team_vault, clock, la
     window.shared._on_timer_timeout()  # still refused: the dismissed note stays away
     settle(qtbot, window)
     assert warning.isHidden()
+
+
+def test_an_admin_unlocking_re_encrypts_what_a_members_merge_left(
+    qtbot, window, team_vault, clock, laptops, tmp_path
+):
+    path, key_text = team_vault
+    alice = Vault.unlock(path, "alice", PASSPHRASE, secretkey.parse(key_text), clock)
+    joined = join_as(alice, "bob", "member", ("dev:write",))
+    team.approve(alice, "bob", joined.fingerprint)
+    add_teammate(alice, "carol", grants=("dev:read",)).lock()
+    bobs = tmp_path / "bob" / "team.kl"  # bob's laptop, its sync client behind
+    bobs.parent.mkdir()
+    shutil.copyfile(path, bobs)
+    access.revoke(alice, "carol", "dev")  # dev moves to a new key...
+    alice.lock()
+    bob = laptops.on_laptop2(bobs, "bob", joined.secret_key, clock)
+    add_secret(bob, "dev", "Bob dev", "b" * 20)  # ...while bob writes under the old one
+    copies.merge_copy(bob, path)  # bob merges: a member, he cannot re-encrypt
+    assert bob.repair_waiting == ("dev",)
+    laptops.back(bob)
+    shutil.copyfile(bobs, path)  # the sync client delivers his merge
+
+    unlock(qtbot, window, path, key_text)
+
+    qtbot.waitUntil(
+        lambda: (
+            window.statusBar().currentMessage()
+            == "Re-encrypted what an earlier merge left under replaced keys."
+        ),
+        timeout=10_000,
+    )
+    assert merge_repair.needed(window.session.vault) == []
+    assert window.console.settled_banner.isHidden()
 
 
 def test_several_copies_share_one_banner(qtbot, window, team_vault, clock, laptops):

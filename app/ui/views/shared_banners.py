@@ -58,12 +58,17 @@ class SettledBanner(Banner):
     def _on_dismissed(self) -> None:
         self.set_text("")
 
-    def set_lines(self, lines: Sequence[str]) -> None:
-        """One line per settled conflict; hide when there are none."""
+    def set_lines(self, lines: Sequence[str], *, settled: bool = True) -> None:
+        """One line per settled conflict (or, with `settled` False, only what a merge left for
+        an admin); hide when there are none."""
         if not lines:
             self.set_text("")
             return
-        head = _tr("Both copies changed the same things; the merge settled them (see Audit):")
+        head = (
+            _tr("Both copies changed the same things; the merge settled them (see Audit):")
+            if settled
+            else _tr("A merge of two copies left work for an admin:")
+        )
         self.set_text("\n".join([head, *(f"• {line}." for line in lines)]))
 
 
