@@ -29,6 +29,9 @@ RETRY_MS = 1500
 # A network drive (SMB, NFS) tells this laptop nothing of what other computers write there:
 # compare the file's and folder's stat now and then as well.
 POLL_MS = 30_000
+# After unlock, once the console has settled: did an earlier merge leave values under a
+# replaced key? (A query over every version, on a worker; not competing with the unlock.)
+REPAIR_CHECK_MS = 3000
 _MOVED = shared_jobs.MOVED
 
 
@@ -135,6 +138,9 @@ class SharedFileController(QObject):
         self.shared_warning = False  # the warning is about the shared file (not a copy)
         self.job: Job | None = None  # the catch-up running on a worker thread
         self.check_job: Job | None = None  # after unlock: does an earlier merge need repairs?
+        self.repair_timer = QTimer(self)
+        self.repair_timer.setSingleShot(True)
+        self.repair_timer.timeout.connect(self._on_repair_timer_timeout)
         self.job_vault: Vault | None = None  # the vault it catches up
         self.again = False  # the file moved while the job ran: look again when it ends
         self.merge_wanted = False  # Merge was clicked while the job ran: merge when it ends
@@ -161,6 +167,13 @@ class SharedFileController(QObject):
         elif vault.unlock_merge is not None:
             self._show_settled(vault, [vault.unlock_merge])
         self.check_copies()
+        self.repair_timer.start(REPAIR_CHECK_MS)
+
+    @Slot()
+    def _on_repair_timer_timeout(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
         self.check_job = run_in_background(
             lambda: shared_jobs.repairs_needed(vault),
             lambda envs: self._on_repairs_needed(vault, envs),
@@ -187,6 +200,7 @@ class SharedFileController(QObject):
         """At lock: stop watching, forget what was declined, hide the banners."""
         self.timer.stop()
         self.poll.stop()
+        self.repair_timer.stop()
         watched = self.watcher.files() + self.watcher.directories()
         if watched:
             self.watcher.removePaths(watched)
