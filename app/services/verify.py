@@ -119,9 +119,10 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
     try:
         state, rebuilt, nodes, events, name = _replay(conn, {}, progress)
     except IntegrityFailure:
-        if not _branched(conn):
+        void = _void_after_failure(conn)
+        if not void:  # nothing a merge settled explains it: the replay's failure stands
             raise
-        state, rebuilt, nodes, events, name = _replay(conn, _void_of(conn), progress)
+        state, rebuilt, nodes, events, name = _replay(conn, void, progress)
     else:
         if not dag.is_linear(nodes):
             void = _void_of(conn, nodes)
@@ -131,12 +132,18 @@ def _verify(conn: sqlite3.Connection, path: str | None, progress: Progress | Non
     return _compare(conn, path, state, rebuilt, nodes, events, name)
 
 
-def _branched(conn: sqlite3.Connection) -> bool:
-    """Whether the ledger holds a merge commit (any commit with two parents)."""
+def _void_after_failure(conn: sqlite3.Connection) -> dict[str, frozenset[int]]:
+    """The void events of a ledger whose plain replay failed: none when it never merged or its
+    graph is broken (then the replay's own failure is the one to say). A merge record that
+    differs from the rules fails here."""
     try:
-        return not dag.is_linear(_stored_nodes(conn))
+        nodes = _stored_nodes(conn)
+        if dag.is_linear(nodes):
+            return {}
+        check_order(nodes)
     except (IntegrityFailure, sqlite3.DatabaseError, UnicodeDecodeError):
-        return False
+        return {}
+    return _void_of(conn, nodes)
 
 
 def _stored_nodes(conn: sqlite3.Connection) -> list[Node]:
@@ -274,7 +281,11 @@ def check_order(nodes: list[Node]) -> None:
     """The commits are stored in canonical order and all lead to the last one (one head)."""
     if dag.is_linear(nodes):
         return
-    if [n.hash for n in nodes] != dag.canonical_order(nodes):
+    try:
+        order = dag.canonical_order(nodes)
+    except ValueError as exc:
+        raise IntegrityFailure(f"the ledger's commits do not form one history ({exc})") from None
+    if [n.hash for n in nodes] != order:
         raise IntegrityFailure("the ledger's commits are not stored in their canonical order")
     if dag.tips(nodes) != {nodes[-1].hash}:
         raise IntegrityFailure("the ledger has branches that no merge joins")
