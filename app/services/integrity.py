@@ -8,6 +8,7 @@ from pathlib import Path
 from app.core.errors import IntegrityFailure
 from app.core.model import VerifyReport
 from app.services import sync
+from app.services.verifications import record_verification
 from app.services.verify import identical_to, verify
 from app.storage import ledger
 from app.storage.db import file_lock
@@ -18,8 +19,6 @@ def verify_vault(published: Path) -> VerifyReport:
 
     The outcome, passed or failed, is remembered for the Overview.
     """
-    from app.services.overview import record_verification
-
     vault_id, _ = sync.read_identity(published)
     try:
         report = _verify_both(published, vault_id)

@@ -15,13 +15,15 @@ from app.core.clock import iso
 from app.core.ledger import parse_header
 from app.core.policy import REVIEW_CADENCES
 from app.core.rotation import RotationStatus
-from app.services import keychain
 from app.services import rotation as rotation_service
 from app.services.environments import list_environments
 from app.services.vault import Vault
+from app.services.verifications import (  # noqa: F401  (re-exported: callers read it here)
+    Verification,
+    last_verification,
+    record_verification,
+)
 from app.storage import ledger
-
-_VERIFIED_STATE = "verified-{}"
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,6 @@ class ReviewFigures:
     last_completed: str | None
     next_due: str
     overdue: bool
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The last full check of the history on this computer (None: never)."""
-
-    at: str | None
-    commits: int
-    head: str
-    problem: str = ""  # why the last check failed; "" when it passed
 
 
 @dataclass(frozen=True)
@@ -195,29 +187,6 @@ def step_up_uses(vault: Vault) -> dict[str, int]:
     ):
         uses[parse_header(bytes(header)).ts[:7]] += 1
     return dict(sorted(uses.items()))
-
-
-def record_verification(
-    vault_id: str, at: datetime, commits: int, head: str, problem: str = ""
-) -> None:
-    """Remember a full verification, passed or failed (not secret: when, how far, why)."""
-    keychain.save_state(
-        _VERIFIED_STATE.format(vault_id),
-        {"at": iso(at), "commits": commits, "head": head, "problem": problem},
-    )
-
-
-def last_verification(vault_id: str) -> Verification:
-    data = keychain.load_state(_VERIFIED_STATE.format(vault_id)) or {}
-    try:
-        return Verification(
-            str(data["at"]) if data.get("at") else None,
-            int(data.get("commits", 0)),
-            str(data.get("head", "")),
-            str(data.get("problem", "")),
-        )
-    except (TypeError, ValueError):
-        return Verification(None, 0, "")
 
 
 def as_dict(ov: Overview) -> dict[str, object]:
