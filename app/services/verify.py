@@ -13,6 +13,7 @@ import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from app.core import dag
 from app.core.concurrency import ConflictRefused
@@ -33,6 +34,7 @@ from app.storage import ledger, projection
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 def meta(conn: sqlite3.Connection, key: str) -> str:
@@ -43,24 +45,43 @@ def meta(conn: sqlite3.Connection, key: str) -> str:
 
 
 def verify(conn: sqlite3.Connection, progress: Progress | None = None) -> VerifyReport:
+    report, _ = verify_beside(conn, lambda: None, progress)
+    return report
+
+
+def verify_beside(
+    conn: sqlite3.Connection, task: Callable[[], T], progress: Progress | None = None
+) -> tuple[VerifyReport, T]:
+    """verify(conn), with `task` run on the second core after the file's structure check.
+
+    The replay holds the GIL; SQLite work (the structure check, and a task such as comparing
+    another copy with `identical_to`) releases it, so it fits beside the replay. `task` runs only
+    once the structure check passed, and its answer is returned only if verify passes.
+    """
     path = _file_of(conn)
     try:
         if not path:
             check_structure(conn)
-            return _verify(conn, None, progress)
+            report = _verify(conn, None, progress)
+            return report, task()
         # SQLite's own page and index check runs on the second core while Python reads the
         # ledger (sqlite3 releases the GIL while a statement runs).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            structure = pool.submit(_check_structure_at, path)
+            beside = pool.submit(_structure_then, path, task)
             try:
                 report = _verify(conn, path, progress)
             finally:
-                problem = structure.exception()
+                problem = beside.exception()
             if problem is not None:
                 raise problem
-            return report
+            return report, beside.result()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise IntegrityFailure(f"the vault file is damaged ({one_line(exc)})") from None
+
+
+def _structure_then(path: str, task: Callable[[], T]) -> T:
+    _check_structure_at(path)
+    return task()
 
 
 def _file_of(conn: sqlite3.Connection) -> str:
@@ -375,15 +396,20 @@ def state_from_projection(conn: sqlite3.Connection, secrets: set[str] | None = N
     return state
 
 
-def identical_to(conn: sqlite3.Connection, other: Path) -> bool:
-    """Whether `conn`'s file holds exactly the rows of `other` (a file already verified).
+def identical_to(conn: sqlite3.Connection, other: Path, *, beside: bool = True) -> bool:
+    """Whether `conn`'s file holds exactly the rows of `other` (a file verified, or being
+    verified: the answer counts only once `other` passed).
 
     Checks this file's own structure, then compares every table by primary key in SQLite.
     Any difference (a newer or damaged copy) answers False, and the caller verifies in full.
+    With `beside` the two run on two threads; without, one after the other (for a caller
+    that already keeps the other core busy).
     """
     path = _file_of(conn)
     if not path:
         return False
+    if not beside:
+        return _same_structure(conn, other) and _same_rows(path, other)
     # The row comparison runs beside the structure check (sqlite3 releases the GIL while a
     # statement runs); either one failing answers False.
     with ThreadPoolExecutor(max_workers=1) as pool:
