@@ -183,3 +183,31 @@ def checkpoint(work: Path) -> None:
         conn.execute("PRAGMA journal_mode=DELETE")
     finally:
         conn.close()
+
+
+# -- the projection's comparison beside the stored values' hashes --------------------------------
+
+BAD_VALUE = (
+    "UPDATE blobs SET data = zeroblob(length(data))"
+    " WHERE hash = (SELECT hash FROM blobs ORDER BY hash LIMIT 1)",
+    (),
+)
+BAD_ROW = ("UPDATE secrets SET version = version + 1 WHERE rowid = 1", ())
+
+
+@pytest.mark.parametrize(
+    ("edits", "problem"),
+    [
+        ((BAD_VALUE,), "a stored value does not match the hash its event signed"),
+        ((BAD_ROW,), "the secrets table differs"),
+        ((BAD_VALUE, BAD_ROW), "the secrets table differs"),  # reported first, as it was
+    ],
+    ids=["a stored value", "a projection row", "both"],
+)
+def test_the_shared_file_s_projection_and_values_are_both_checked(
+    level: tuple[Path, str], edits: tuple[tuple[str, tuple[()]], ...], problem: str
+):
+    path, _ = level
+    assert sqlite_edit(path, *edits) == len(edits)
+    with pytest.raises(IntegrityFailure, match=problem):
+        verify_vault(path)
