@@ -40,7 +40,10 @@ def sentence(record: list[str], names: Names) -> str:
         return f"{who} was given access to {env} on one copy and lost it on the other: revoked"
     if kind == "key-replaced":
         who, env = names.handle(ids[0]), names.env_name(ids[1])
-        return f"{who} was handed {env}'s old key while the other copy replaced it: void"
+        return (
+            f"{who} was handed {env}'s key on one copy while the other copy replaced it:"
+            " only the new key counts"
+        )
     return " ".join(record)
 
 
