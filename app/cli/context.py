@@ -95,6 +95,12 @@ def unlock(opts: Options) -> Any:
     vault = Vault.unlock(path, opts.member, passphrase, secret_key)
     if vault.merge_problem:
         click.echo(f"keyledger: warning: {vault.merge_problem}", err=True)
+        click.echo(
+            "keyledger: both copies are kept; writes wait until they can merge. To go on from"
+            " the shared file, run `keyledger merge --set-aside-mine` (this laptop's changes"
+            " are kept in a file beside the vault).",
+            err=True,
+        )
     elif vault.unlock_merge is not None:  # the shared file and this laptop's copy diverged
         from app.services.merge_story import story
 

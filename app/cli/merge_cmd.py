@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from app.cli.context import Options, emit_json, unlock
+from app.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from app.services.vault import Vault
 
 _DONE = {
     "merged": "merged {n} {changes} from {who} with this vault's",
@@ -22,9 +26,18 @@ _DONE = {
     "paths", metavar="[COPY.kl]...", nargs=-1, type=click.Path(path_type=Path, dir_okay=False)
 )
 @click.option("--remove", is_flag=True, help="Delete each copy once the vault file holds it all.")
+@click.option(
+    "--set-aside-mine",
+    "set_aside_mine",
+    is_flag=True,
+    help="When this laptop's changes cannot merge with the shared file: keep them in a file"
+    " beside the vault and go on from the shared file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -> None:
+def merge(
+    opts: Options, paths: tuple[Path, ...], remove: bool, set_aside_mine: bool, as_json: bool
+) -> None:
     """Take other copies of the vault into it and publish: the COPY.kl files named, or else
     the conflicted copies a sync tool left beside the vault file (Dropbox, Syncthing,
     OneDrive, Nextcloud, Google Drive, iCloud). Both histories are kept under a merge commit,
@@ -37,6 +50,9 @@ def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -
     from app.services import copies, merge_story, team
 
     vault = unlock(opts)
+    if set_aside_mine:
+        _set_aside(vault, paths, as_json)
+        return
     waiting: list[str] = []
     try:
         found = list(paths) or copies.conflicted_copies(vault.published, vault.vault_id)
@@ -76,3 +92,22 @@ def merge(opts: Options, paths: tuple[Path, ...], remove: bool, as_json: bool) -
         click.echo(f"No conflicted copies of {vault.published.name} beside it.")
         for env in waiting:
             click.echo(f"  - {env} still waits for an admin with {env} access to re-encrypt it.")
+
+
+def _set_aside(vault: Vault, paths: tuple[Path, ...], as_json: bool) -> None:
+    from app.services.set_aside import set_aside
+
+    try:
+        if paths:
+            raise InvalidInput("--set-aside-mine takes no COPY.kl")
+        kept = set_aside(vault)
+    finally:
+        vault.lock()
+    if as_json:
+        emit_json({"ok": True, "set_aside": str(kept)})
+        return
+    click.echo(
+        f"Kept this laptop's unmerged changes in {kept.name}; the vault goes on from the shared"
+        " file. Redo what still matters, then `keyledger merge` that file if its changes can"
+        " stand beside the vault's."
+    )

@@ -134,3 +134,16 @@ def test_a_file_that_is_no_copy_gets_one_line(cli: Cli, tmp_path: Path, make, co
     assert done.code == code
     assert message in one_line(done.err)
     assert cli.vault.read_bytes() == before
+
+
+def test_set_aside_with_no_conflict_is_a_usage_error_and_changes_nothing(cli: Cli):
+    assert cli.v("secret", "add", "dev", "base", stdin="value-base-000001").code == 0
+    before = cli.vault.read_bytes()
+    done = cli.v("merge", "--set-aside-mine")
+    assert done.code == 2
+    assert one_line(done.err) == (
+        "keyledger: this laptop's copy and the shared file are not in conflict: nothing to set"
+        " aside"
+    )
+    assert cli.vault.read_bytes() == before
+    assert sorted(p.name for p in cli.vault.parent.glob("*.kl")) == ["team.kl"]

@@ -24,8 +24,10 @@ from app.services.secrets import (
     reveal,
     rotate_secret,
 )
+from app.services.set_aside import set_aside
 from app.services.team import find_member, list_grants
 from app.services.vault import Vault
+from app.services.verify import verify
 from tests.conftest import PASSPHRASE
 from tests.services.merge_world import World, commit_hashes, projection_rows
 from tests.team import add_teammate, join_as
@@ -303,6 +305,39 @@ def test_a_member_who_cannot_re_encrypt_leaves_it_waiting_for_an_admin(world: Wo
     assert reveal(vault, "dev", "bobs", channel=None) == "value-bobs-0001"
     one.lock()
     verify_vault(one.file)
+
+
+def test_two_re_keys_at_once_are_refused_and_the_laptop_can_set_its_copy_aside(world: World):
+    one, two = world.laptops
+    add_teammate(one.use(), "carol", grants=("dev:read",)).lock()
+    with_bob(world)
+    access.revoke(one.use(), "bob", "dev")  # dev re-keyed on one laptop...
+    world.tick()
+    access.revoke(two.use(), "carol", "dev")  # ...and on the other: no rule settles two re-keys
+    mine = commit_hashes(two.file)
+    world.send(one, two, "team.kl")  # the sync tool brings the first laptop's file
+    two.lock()
+    vault = two.use()  # unlocking tries the merge: refused, both kept
+    assert vault.merge_problem == "the copies cannot be merged: a key epoch out of sequence"
+    aside = set_aside(vault)
+    two.vault = None
+    assert aside.name == "team (unmerged, alice 2026-11-30).kl"
+    assert set(mine) <= set(commit_hashes(aside))  # nothing of this laptop's is lost
+    kept = sqlite3.connect(aside)
+    try:
+        assert verify(kept).commits == len(commit_hashes(aside))  # every hash and signature
+    finally:
+        kept.close()
+    assert not copies.looks_conflicted(two.file, aside)  # not offered back by itself
+    vault = two.use()  # goes on from the shared file: carol still has dev there
+    assert vault.merge_problem is None
+    carol = find_member(vault, "carol").id
+    assert [g.env_id for g in list_grants(vault) if g.member_id == carol] == [
+        find_environment(vault, "dev").id
+    ]
+    access.revoke(vault, "carol", "dev")  # redone on top of the other re-key: it stands now
+    two.lock()
+    verify_vault(two.file)
 
 
 def test_a_merge_commit_that_misstates_what_it_settled_fails_verify(
