@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.core.errors import KeyLedgerError
 from app.services import merge_story
 from app.services.copies import conflicted_copies
 from app.services.merge import MergeRefused, TakenIn
+from app.services.set_aside import set_aside
 from app.services.team import list_members
 from app.services.vault import Vault
 from app.ui import shared_jobs
@@ -147,6 +148,7 @@ class SharedFileController(QObject):
         self.copies_banner.merge_requested.connect(self.merge_copies)
         self.copies_banner.later_requested.connect(self._on_copies_banner_later_requested)
         self.warning.dismissed.connect(self._on_warning_dismissed)
+        self.warning.set_aside_requested.connect(self._on_warning_set_aside_requested)
 
     @property
     def vault(self) -> Vault | None:
@@ -354,7 +356,49 @@ class SharedFileController(QObject):
         if text == self.dismissed_warning:
             return  # the same problem, seen again at the next change of the folder
         self.shared_warning = shared
+        vault = self.vault
+        self.warning.offer_set_aside(shared and vault is not None and bool(vault.merge_problem))
         self.warning.set_text(text)
+
+    @Slot()
+    def _on_warning_set_aside_requested(self) -> None:
+        """This laptop's copy cannot merge with the shared file: keep its changes in a file
+        beside the vault, lock, and let the next unlock start from the shared file."""
+        vault = self.vault
+        if vault is None or not vault.merge_problem or not self.confirm_set_aside(vault):
+            return
+        try:
+            kept = set_aside(vault)
+        except KeyLedgerError as exc:
+            self.message.emit(_one_line(exc))
+            return
+        self.console.session.lock("set-aside")
+        self.message.emit(
+            _tr(
+                "Kept this laptop's unmerged changes in %1. Unlock to go on from the shared file."
+            ).replace("%1", kept.name)
+        )
+
+    def confirm_set_aside(self, vault: Vault) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _tr("Keep my changes aside"),
+            _tr("Go on from the shared vault file?"),
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        go = box.addButton(_tr("Keep mine aside"), QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText(
+            _tr(
+                "This laptop's changes that cannot merge are kept, signed as they were, in a file"
+                " beside %1; the vault locks and goes on from the shared file when you unlock."
+                " Redo what still matters; that file can be merged later."
+            ).replace("%1", vault.published.name)
+        )
+        box.exec()
+        chosen = box.clickedButton() is go
+        box.deleteLater()
+        return chosen
 
     @Slot()
     def _on_warning_dismissed(self) -> None:

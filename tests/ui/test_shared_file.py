@@ -340,6 +340,45 @@ def test_an_admin_unlocking_re_encrypts_what_a_members_merge_left(
     assert window.console.settled_banner.isHidden()
 
 
+def test_a_refused_merge_can_set_this_laptops_changes_aside(
+    qtbot, window, team_vault, clock, laptops, tmp_path, monkeypatch
+):
+    path, key_text = team_vault
+    key = secretkey.parse(key_text)
+    alice = Vault.unlock(path, "alice", PASSPHRASE, key, clock)
+    add_teammate(alice, "bob", grants=("dev:read",)).lock()
+    add_teammate(alice, "carol", grants=("dev:read",)).lock()
+    alice.lock()
+    older = tmp_path / "older" / "team.kl"  # this laptop's sync client falls behind
+    older.parent.mkdir()
+    shutil.copyfile(path, older)
+    theirs = laptops.on_laptop2(path, "alice", key, clock)
+    access.revoke(theirs, "bob", "dev")  # dev re-keyed in the shared file...
+    laptops.back(theirs)
+    mine = Vault.unlock(older, "alice", PASSPHRASE, key, clock)
+    access.revoke(mine, "carol", "dev")  # ...and here: two re-keys no rule settles
+    mine.lock()
+
+    unlock(qtbot, window, path, key_text)
+    warning = window.console.merge_warning
+    assert warning.isVisible()
+    assert warning.set_aside_button.isVisible()
+    asked: list[Vault] = []
+    monkeypatch.setattr(window.shared, "confirm_set_aside", lambda v: asked.append(v) or True)
+    warning.set_aside_button.click()
+
+    assert asked
+    assert window.session.vault is None  # locked: the next unlock starts from the shared file
+    kept = path.with_name("team (unmerged, alice 2026-11-30).kl")
+    assert kept.is_file()
+    assert window.statusBar().currentMessage() == (
+        f"Kept this laptop's unmerged changes in {kept.name}. Unlock to go on from the shared file."
+    )
+    unlock(qtbot, window, path, key_text)
+    assert window.session.vault.merge_problem is None
+    assert warning.isHidden()
+
+
 def test_several_copies_share_one_banner(qtbot, window, team_vault, clock, laptops):
     path, key_text = team_vault
     first = _conflicted_copy(

@@ -30,13 +30,31 @@ class MergeWarningBanner(Banner):
 
     Signals:
     dismissed(): the user closed the banner.
+    set_aside_requested(): keep this laptop's changes in a file and go on from the shared file
+        (offered only when the shared file is what cannot be merged: `offer_set_aside`).
     """
+
+    set_aside_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("mergeWarningBanner", RED, parent)
         self.setAccessibleName(_tr("Merge refused"))
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.set_aside_button = QPushButton(_tr("Keep mine aside…"))
+        self.set_aside_button.setAccessibleName(_tr("Keep my changes aside"))
+        self.set_aside_button.setToolTip(
+            _tr(
+                "Keep this laptop's unmerged changes in a file beside the vault and go on from"
+                " the shared file"
+            )
+        )
+        self.set_aside_button.clicked.connect(self.set_aside_requested.emit)
+        self.set_aside_button.hide()
+        self.add_button(self.set_aside_button)
         self.close_button = self.add_close_button(_tr("Hide this note"))
+
+    def offer_set_aside(self, offered: bool) -> None:
+        self.set_aside_button.setVisible(offered)
 
 
 class SettledBanner(Banner):
