@@ -11,7 +11,6 @@ behind (the temporary files have no name). `verify_pack` (in evidence_verify) ne
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,14 +24,14 @@ from app.core.errors import Cancelled, InvalidInput
 from app.core.model import Environment
 from app.crypto.encoding import b64e
 from app.crypto.sign import public_pem
-from app.services import evidence_access, evidence_reviews, evidence_split, files
+from app.services import evidence_access, evidence_reviews, evidence_split, evidence_zip, files
 from app.services import evidence_tables as tables
 from app.services.audit import HEADER as AUDIT_HEADER
 from app.services.audit import record_export
 from app.services.evidence_docs import readme, summary
 from app.services.evidence_history import Found, Outputs, Period
-from app.services.evidence_spool import Spool, copy_member, csv_head
 from app.services.evidence_verify import PackReport, verify_pack
+from app.services.evidence_zip import PackWriter
 from app.services.overview import overview
 from app.services.rotation_export import LOG_HEADER
 from app.services.vault import Vault
@@ -85,47 +84,16 @@ def _csv_cell(value: Any) -> csvsafe.Cell:
     return cell
 
 
-class _PackWriter:
-    def __init__(self, zf: zipfile.ZipFile, when: datetime, steps: _Steps):
-        self.zf = zf
-        self.stamp = when.timetuple()[:6]
-        self.steps = steps
-        self.digests: dict[str, str] = {}
-
-    def _info(self, name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, self.stamp)
-        info.compress_type = compress
-        info.external_attr = 0o644 << 16
-        return info
-
-    def table(self, stem: str, table: tables.Table) -> int:
-        """A small table, written whole from memory."""
-        header, rows = table
-        self.steps.check()
-        found = list(rows)
-        text = csvsafe.to_bytes(header, ([_csv_cell(v) for v in row] for row in found))
-        lines = "".join(_to_json(dict(zip(header, row, strict=True))) + "\n" for row in found)
-        self.data(f"{stem}.csv", text)
-        self.data(f"{stem}.jsonl", lines.encode("utf-8"))
-        return len(found)
-
-    def spooled(self, stem: str, header: tuple[str, ...], parts: list[Spool]) -> None:
-        """A large table from the spools that hold its rows, in order, stored uncompressed:
-        deflating 100k events' tables (125 MB of text to 7 MB) took a seventh of the export."""
-        self.steps.check()
-        for spool in parts:
-            spool.flush()
-        csv_name, jsonl_name = f"{stem}.csv", f"{stem}.jsonl"
-        csvs, jsonls = [p.csv for p in parts], [p.jsonl for p in parts]
-        stored = zipfile.ZIP_STORED
-        head = csv_head(header)
-        self.digests[csv_name] = copy_member(self.zf, self._info(csv_name, stored), head, csvs)
-        self.digests[jsonl_name] = copy_member(self.zf, self._info(jsonl_name, stored), b"", jsonls)
-
-    def data(self, name: str, data: bytes, *, listed: bool = True) -> None:
-        self.zf.writestr(self._info(name), data)
-        if listed:
-            self.digests[name] = layout.digest(data)
+def _table(pack: PackWriter, stem: str, table: tables.Table) -> int:
+    """A small table, written whole from memory."""
+    header, rows = table
+    pack.check()
+    found = list(rows)
+    text = csvsafe.to_bytes(header, ([_csv_cell(v) for v in row] for row in found))
+    lines = "".join(_to_json(dict(zip(header, row, strict=True))) + "\n" for row in found)
+    pack.data(f"{stem}.csv", text)
+    pack.data(f"{stem}.jsonl", lines.encode("utf-8"))
+    return len(found)
 
 
 def export_pack(
@@ -154,14 +122,17 @@ def export_pack(
     period = Period(start, end, now)
     steps.check()
     tables_pass = evidence_split.passes(vault, period, envs, out.parent, steps.at, steps.check)
-    with tables_pass as (parts, found), files.replacing(out, force=force) as raw:
-        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            pack = _PackWriter(zf, now, steps)
-            _write_tables(pack, vault, envs, period, head.hash, parts, found)
+    with (
+        tables_pass as (parts, found),
+        files.replacing(out, force=force) as raw,
+        evidence_zip.writing(raw, now, steps.check, hash_zip=record) as pack,
+    ):
+        _write_tables(pack, vault, envs, period, head.hash, parts, found)
+        sha256 = pack.finish()
         steps.check()  # the last moment a cancel leaves nothing behind
         if record:
             result = ExportResult(out, (), 0, head.hash)
-            record_pack(vault, start, end, result, files.sha256_file(raw))
+            record_pack(vault, start, end, result, sha256)
     if progress is not None:
         progress(steps.total, steps.total)
     names = (*pack.digests, layout.MANIFEST, layout.SIGNATURE)
@@ -181,7 +152,7 @@ def record_pack(vault: Vault, start: date, end: date, result: ExportResult, sha2
 
 
 def _write_tables(
-    pack: _PackWriter,
+    pack: PackWriter,
     vault: Vault,
     envs: list[Environment],
     period: Period,
@@ -191,16 +162,16 @@ def _write_tables(
 ) -> None:
     start, end, now = period.start, period.end, period.now
     pack.spooled("audit-events", AUDIT_HEADER, [p.audit for p in parts])
-    pack.table("access-list", evidence_access.access_list(vault, envs, found.access, now))
+    _table(pack, "access-list", evidence_access.access_list(vault, envs, found.access, now))
     requests = evidence_access.access_requests(vault, envs, start, end)
-    pack.table(evidence_access.REQUESTS, requests)
-    pack.table("access-reviews", evidence_reviews.access_reviews(vault, start, end))
+    _table(pack, evidence_access.REQUESTS, requests)
+    _table(pack, "access-reviews", evidence_reviews.access_reviews(vault, start, end))
     pack.spooled("rotation-log", LOG_HEADER, [p.log for p in parts])
     inventory = [p.inventory[e.id] for e in envs for p in parts]
     pack.spooled("secret-inventory", tables.INVENTORY_HEADER, inventory)
-    pack.table("policies", tables.policies(envs))
-    pack.table("policy-history", tables.policy_history(found.policy))
-    pack.table("mfa-enrollment", tables.mfa_enrollment(vault, envs, found.confirmed))
+    _table(pack, "policies", tables.policies(envs))
+    _table(pack, "policy-history", tables.policy_history(found.policy))
+    _table(pack, "mfa-enrollment", tables.mfa_enrollment(vault, envs, found.confirmed))
     commits = ledger.count(vault.conn)
     key = vault.sign_public
     info: dict[str, object] = {
