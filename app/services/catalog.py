@@ -48,7 +48,13 @@ class CatalogReader:
         sealer = self._sealers.get(epoch)
         if sealer is None:
             sealer = self._sealers[epoch] = self.vault.sealer("vault", epoch)
-        aad = f"{self._prefix}{'|'.join(map(str, context))}|{epoch}".encode()
+        # One f-string for the usual two or three parts: a third of the cost of a join.
+        if len(context) == 2:
+            aad = f"{self._prefix}{context[0]}|{context[1]}|{epoch}".encode()
+        elif len(context) == 3:
+            aad = f"{self._prefix}{context[0]}|{context[1]}|{context[2]}|{epoch}".encode()
+        else:
+            aad = f"{self._prefix}{'|'.join(map(str, context))}|{epoch}".encode()
         try:
             raw = a2b_base64(blob.encode("ascii").translate(_URLSAFE) + b"==")
             data: dict[str, Any] = _decode(sealer.open(raw, aad).decode("utf-8"))
