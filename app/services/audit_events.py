@@ -19,7 +19,7 @@ from app.services.catalog import CatalogReader, decode_body
 from app.services.merge_story import sentence
 from app.services.vault import Vault
 
-__all__ = ["LABELS", "Describer", "Pointers"]
+__all__ = ["LABELS", "Describer", "Pointers", "added_details"]
 
 # Actions as the audit history names them, where the event type is not already the word a
 # user would use. Team events keep their type: member.invite, access.grant, key.rotate, …
@@ -33,6 +33,11 @@ LABELS = {
 }
 _CACHE = 2048
 _META_FIELDS = ("name", "env_var", "provider", "owner", "tags", "notes", "rotation_days")
+
+
+def added_details(meta: dict[str, Any]) -> dict[str, object]:
+    """The details of a secret.add: its variable and provider."""
+    return {"env_var": meta["env_var"], "provider": meta["provider"]}
 
 
 class Describer:
@@ -96,7 +101,7 @@ class Describer:
         self._opening(e)
         if self._event_meta is None:
             sid = e["secret"]
-            self._event_meta = self.open(e["meta"], e["meta_epoch"], "secret-meta", sid)
+            self._event_meta = self._reader.open(e["meta"], e["meta_epoch"], "secret-meta", sid)
         return self._event_meta
 
     def version_info(self, e: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +110,7 @@ class Describer:
         self._opening(e)
         if self._event_info is None:
             sid = e["secret"]
-            info = self.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
+            info = self._reader.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
             self._event_info = info
         return self._event_info
 
@@ -156,6 +161,17 @@ class Describer:
         if kind in TRACKED:
             self.team.track(e)
 
+    def secret_added(
+        self, seq: int, e: dict[str, Any], *, final: bool
+    ) -> tuple[str, dict[str, Any]]:
+        """`track` and then `describe` of a secret.add in one call (the evidence pack's fast path:
+        most events of a large vault): its environment's name and its metadata, from which its
+        name and details follow (`added_details`)."""
+        sid, env = e["secret"], e["env"]
+        pointer = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
+        self._secret.set(sid, pointer, final=final)
+        return self.env_names.get(env, ""), self._remember(sid, seq, self.event_meta(e))
+
     # -- describing (only events that are shown) ----------------------------------------------
     def describe(
         self, seq: int, e: dict[str, Any], before: dict[str, Any] | None, ts: str = ""
@@ -204,7 +220,7 @@ class Describer:
         if kind in ("secret.add", "secret.update"):
             meta = self._remember(sid, seq, self.event_meta(e))
             if kind == "secret.add":
-                return env, meta["name"], {"env_var": meta["env_var"], "provider": meta["provider"]}
+                return env, meta["name"], added_details(meta)
             old = before or {}
             changed = [f for f in _META_FIELDS if old.get(f) != meta.get(f)]
             details: dict[str, object] = {"changed": changed}
