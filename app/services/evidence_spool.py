@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ _READ = 1 << 18  # a hash's reads: fewer calls, one block at a time in memory
 # split back into cells. SOH marks where a column of JSON text goes in.
 _FLAT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=("\x00", ": "))
 _RAW = "\x01"
+_UNSAFE = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes (CSV quotes " as "")
 
 Row = tuple[Any, ...]
 
@@ -53,12 +55,16 @@ class BlockText:
             cells[-1] = self._keys[-1] + _RAW
         self._line = "{" + ", ".join(cells) + "}\n"
         self._csv_lines: dict[tuple[int, ...], str] = {}  # by the int columns
+        self._plain_lines: dict[tuple[int, ...], tuple[str, str]] = {}
         self._csv = csvsafe.Block()
 
     def texts(self, rows: Sequence[Row]) -> tuple[str, str]:
         """(CSV text, JSON Lines text) of the rows."""
         if not rows:
             return "", ""
+        plain = self._plain(rows)
+        if plain is not None:
+            return plain
         values: list[str] = []
         if self._json_last:
             values = [row[-1] for row in rows]
@@ -74,6 +80,50 @@ class BlockText:
         if text is None:
             text = self._csv.text(rows)
         return csvsafe.neutralise_fields(text), lines
+
+    def _plain(self, rows: Sequence[Row]) -> tuple[str, str] | None:
+        """Both texts by formatting the cells into line templates, without the JSON encoder,
+        where no cell needs an escape: each column all text (no quote, backslash or control
+        character) or all ints of at least 0, as nearly every block of the pack. Its text cell
+        is then its own JSON string and CSV field inside quotes. None where a cell is anything
+        else. A third of the cost of encoding the block as JSON and splitting it into cells."""
+        columns = list(zip(*rows, strict=True))
+        texts: list[tuple[Any, ...]] = []
+        ints: list[int] = []
+        for i in range(self._width):
+            column = columns[i]
+            if type(column[0]) is int:
+                if set(map(type, column)) != {int} or min(column) < 0:
+                    return None
+                ints.append(i)
+            else:
+                texts.append(column)
+        try:
+            joined = "".join(chain.from_iterable(texts))  # TypeError: a cell is not text
+        except TypeError:
+            return None
+        if _UNSAFE.search(joined):
+            return None
+        json_line, csv_line = self._templates(tuple(ints))
+        cells = tuple(chain.from_iterable(rows))
+        lines = (json_line * len(rows)) % cells
+        if self._json_last:
+            values = columns[-1]
+            quoted = "\x00".join(values).replace('"', '""').split("\x00")
+            cells = tuple(chain.from_iterable(zip(*columns[:-1], quoted, strict=True)))
+        return csvsafe.neutralise_fields((csv_line * len(rows)) % cells), lines
+
+    def _templates(self, ints: tuple[int, ...]) -> tuple[str, str]:
+        """The JSON and CSV line templates of a block whose int columns are `ints`."""
+        found = self._plain_lines.get(ints)
+        if found is None:
+            json_cells = [k + ("%s" if i in ints else '"%s"') for i, k in enumerate(self._keys)]
+            if self._json_last:
+                json_cells[-1] = self._keys[-1] + "%s"
+            json_line = "{" + ", ".join(json_cells) + "}\n"
+            csv_line = ",".join(['"%s"'] * len(self._keys)) + "\r\n"
+            found = self._plain_lines[ints] = (json_line, csv_line)
+        return found
 
     def _plain_csv(
         self,

@@ -59,3 +59,26 @@ def test_plain_text_takes_the_fast_path_and_formulas_are_still_neutralised():
     text, lines = BlockText(header, json_last=True).texts(rows)
     assert text == '"1","\'=cmd","{""a"": 1}"\r\n"2","plain","{}"\r\n'
     assert lines.splitlines()[0] == '{"seq": 1, "name": "=cmd", "details": {"a": 1}}'
+
+
+@given(_typed_rows())
+def test_blocks_without_escapes_take_the_template_path_and_agree(rows):
+    width = len(rows[0]) if rows else 2
+    header = tuple(f"c{i} %s" for i in range(width))
+    block = BlockText(header, json_last=True)
+    unsafe = set('"\\\r\n\t\x00')
+    plain = [r for r in rows if not any(isinstance(c, str) and set(c) & unsafe for c in r[:-1])]
+    if plain:
+        assert block._plain(plain) is not None
+        assert block.texts(plain) == _expected(header, plain, json_last=True)
+
+
+def test_the_template_path_keeps_percent_signs_formulas_and_other_characters():
+    header = ("n", "text", "details")
+    rows = [(0, "=1+2 100% é\x7f\u2028", '{"a": "%s"}'), (7, "-x", "{}")]
+    block = BlockText(header, json_last=True)
+    assert block._plain(rows) is not None
+    assert block.texts(rows) == _expected(header, rows, json_last=True)
+    assert block._plain([(1, None, "{}")]) is None
+    assert block._plain([(-1, "a", "{}")]) is None
+    assert block._plain([(True, "a", "{}")]) is None
