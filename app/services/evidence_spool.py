@@ -24,7 +24,6 @@ from app.core import csvsafe
 
 BATCH = 512
 _BLOCK = 1 << 16  # larger blocks copy no faster, and would show in a small export's peak
-_READ = 1 << 18  # a hash's reads: fewer calls, one block at a time in memory
 
 # Scalars joined by NUL, which JSON text never holds raw: one encoder call for a whole block,
 # split back into cells. SOH marks where a column of JSON text goes in.
@@ -225,7 +224,7 @@ def parts_digest(head: bytes, parts: list[IO[bytes]]) -> str:
         fd = part.fileno()
         done, size = 0, os.fstat(fd).st_size
         while done < size:
-            block = os.pread(fd, min(_READ, size - done), done)
+            block = os.pread(fd, min(_BLOCK, size - done), done)
             if not block:
                 raise OSError("a spooled table ended early")
             digest.update(block)

@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 
-_BLOCK = 1 << 18
+_BLOCK = 1 << 16  # as the copy's blocks: larger ones showed in a small export's peak
 
 
 def available() -> bool:
