@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -74,7 +75,8 @@ def secret_key_from(opts: Options) -> bytes | None:
     return None
 
 
-def unlock(opts: Options) -> Any:
+def unlock(opts: Options, meanwhile: Callable[[Any], None] | None = None) -> Any:
+    """The vault unlocked; `meanwhile` runs while Argon2 derives the key (Vault.unlock)."""
     from app.services.vault import Vault
 
     path = opts.vault_path()
@@ -92,7 +94,7 @@ def unlock(opts: Options) -> Any:
                 secret_key = secretkey.parse(text)
             except secretkey.SecretKeyFormatError as exc:
                 raise AuthFailed(str(exc)) from None
-    vault = Vault.unlock(path, opts.member, passphrase, secret_key)
+    vault = Vault.unlock(path, opts.member, passphrase, secret_key, meanwhile=meanwhile)
     if vault.merge_problem:
         click.echo(f"keyledger: warning: {vault.merge_problem}", err=True)
         click.echo(

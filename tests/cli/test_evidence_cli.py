@@ -156,3 +156,20 @@ def test_every_export_is_an_audit_event(team: Cli, tmp_path: Path):
     refused = team.v("audit", "list", "--csv", str(tmp_path / "a.csv"))
     assert refused.code == 1
     assert "already exists" in one_line(refused.err)
+
+
+def test_the_export_loads_its_modules_while_argon2_runs(
+    team: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from app.services.vault import Vault
+
+    given: list[object] = []
+    real = Vault.unlock.__func__  # type: ignore[attr-defined]
+
+    def unlock(cls, *args, meanwhile=None, **kwargs):
+        given.append(meanwhile)
+        return real(cls, *args, meanwhile=meanwhile, **kwargs)
+
+    monkeypatch.setattr(Vault, "unlock", classmethod(unlock))
+    exported(team, tmp_path)
+    assert given == [evidence_cmd._load_export]
