@@ -59,7 +59,8 @@ def test_an_append_copies_the_file_and_the_result_is_a_whole_vault(
     add(vault, "second", VALUE + "2")
     assert paths_taken == [True]
     assert journal_mode(path) == 1
-    assert not list(path.parent.glob("*-wal")) and not list(path.parent.glob("*-shm"))
+    assert not list(path.parent.glob("*-wal"))
+    assert not list(path.parent.glob("*-shm"))
     assert verify_vault(path).commits == 3
     assert contents_on_fresh_laptop(path, key, tmp_path / "other") == contents(vault)
 
@@ -76,7 +77,8 @@ def test_a_deletion_leaves_free_pages_and_vacuum_into_leaves_them_out(
     assert paths_taken[-1] is False
     published = path.read_bytes()
     gone = [bytes(d) for (d,) in ciphertext if bytes(d) not in _blobs(vault)]
-    assert gone and all(d[-64:] not in published for d in gone)
+    assert gone
+    assert all(d[-64:] not in published for d in gone)
     assert verify_vault(path).commits == 4
 
 
