@@ -66,9 +66,11 @@ def needed(vault: Vault) -> list[str]:
     ]
 
 
-def repair(vault: Vault) -> Repair:
-    """Re-encrypt and deliver what this member can, in one commit; what is left waiting."""
-    todo = set(needed(vault))
+def repair(vault: Vault, todo_ids: list[str] | None = None) -> Repair:
+    """Re-encrypt and deliver what this member can, in one commit; what is left waiting.
+    `todo_ids`: `needed(vault)` as a worker thread already found it (a query over every
+    version: ~0.4 s at 100k keys)."""
+    todo = set(needed(vault) if todo_ids is None else todo_ids)
     if not todo:
         return Repair()
     events: list[dict[str, Any]] = []

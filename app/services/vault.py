@@ -422,22 +422,23 @@ class Vault:
             finally:
                 shared.close()
 
-    def took_in(self, done: TakenIn) -> None:
+    def took_in(self, done: TakenIn, needed: list[str] | None = None) -> None:
         """After a catch-up: pin the new head, forget a refusal that no longer holds, and put
-        right what a merge left under replaced keys."""
+        right what a merge left under replaced keys (`needed`: as `after_merge`)."""
         if done.outcome in ("fast-forward", "merged"):
             self.moved_on()
         if done.outcome != "diverged":
             self.merge_problem = None
         if done.outcome == "merged" or done.joined:
-            self.after_merge()
+            self.after_merge(needed)
 
-    def after_merge(self) -> None:
+    def after_merge(self, needed: list[str] | None = None) -> None:
         """Re-encrypt and hand on what a merge left under replaced keys, where this member can
-        (services/merge_repair.py); what is left is kept in `repair_waiting`."""
+        (services/merge_repair.py); what is left is kept in `repair_waiting`. `needed`: the
+        environments concerned, when a worker thread has looked already."""
         from app.services import merge_repair
 
-        self.repair_waiting = merge_repair.repair(self).waiting
+        self.repair_waiting = merge_repair.repair(self, needed).waiting
 
     def merger(self) -> Merger | None:
         """Who signs a merge commit now: this member, unless locked or on a reader."""

@@ -279,12 +279,12 @@ class SharedFileController(QObject):
         self.job_vault = vault
 
     @Slot(object)
-    def _on_job_done(self, result: tuple[TakenIn, Prepared | None]) -> None:
-        vault, (done, prepared) = self.vault, result
+    def _on_job_done(self, result: shared_jobs.CaughtUp) -> None:
+        vault, (done, prepared, needed) = self.vault, result
         if vault is None or vault is not self.job_vault:
             return  # locked meanwhile: the next unlock catches up anyway
         try:
-            vault.took_in(done)
+            vault.took_in(done, needed)
         except KeyLedgerError as exc:
             self._on_job_failed(exc)
             return
@@ -456,8 +456,8 @@ class SharedFileController(QObject):
         done: list[TakenIn] = []
         try:
             for path, shared, merged in result.merged:
-                vault.took_in(shared)
-                vault.took_in(merged)
+                vault.took_in(shared, result.needed)
+                vault.took_in(merged, result.needed)
                 done.append(merged)
                 try:  # only now: the published file holds everything the copy held
                     path.unlink()

@@ -19,26 +19,33 @@ from app.ui.console_controller import ConsoleController, Prepared
 MOVED = ("fast-forward", "merged")
 
 
-def catch_up(
-    vault: Vault, merger: Merger | None, now: datetime, due_soon: int
-) -> tuple[TakenIn, Prepared | None]:
+class CaughtUp(NamedTuple):
+    done: TakenIn
+    prepared: Prepared | None  # the console's rows, when commits came in
+    needed: list[str] | None  # after a merge: environments with work left (merge_repair)
+
+
+def catch_up(vault: Vault, merger: Merger | None, now: datetime, due_soon: int) -> CaughtUp:
     """On a worker thread: catch the working copy up through a writer connection of its own,
-    then lay out the console's rows through a reader (both closed here)."""
+    then lay out the console's rows and look for what a merge left, through a reader (both
+    connections closed here)."""
     conn = vault.open_writer()
     try:
         done = vault.catch_up_with(conn, merger)
     finally:
         conn.close()
     if done.outcome not in MOVED:
-        return done, None
+        return CaughtUp(done, None, None)
     with vault.reading() as reader:
-        return done, ConsoleController.prepare(reader, now, due_soon)
+        needed = merge_repair.needed(reader) if done.outcome == "merged" or done.joined else None
+        return CaughtUp(done, ConsoleController.prepare(reader, now, due_soon), needed)
 
 
 class CopiesMerged(NamedTuple):
     merged: list[tuple[Path, TakenIn, TakenIn]]  # copy, the shared file's catch-up, the copy's
     refused: tuple[Path, KeyLedgerError] | None  # the copy that stopped the run, and why
     prepared: Prepared | None
+    needed: list[str] | None  # as CaughtUp.needed
 
 
 def merge_copies(
@@ -60,8 +67,12 @@ def merge_copies(
             merged.append((path, shared, done))
     finally:
         conn.close()
+    taken = [t for _, shared, done in merged for t in (shared, done)]
+    joined = any(t.outcome == "merged" or t.joined for t in taken)
     with vault.reading() as reader:
-        return CopiesMerged(merged, refused, ConsoleController.prepare(reader, now, due_soon))
+        needed = merge_repair.needed(reader) if joined else None
+        prepared = ConsoleController.prepare(reader, now, due_soon)
+        return CopiesMerged(merged, refused, prepared, needed)
 
 
 def repairs_needed(vault: Vault) -> list[str]:
