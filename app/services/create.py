@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -185,13 +184,7 @@ def create_vault(
             sync.save_pin(conn, vault_id)
         except BaseException:
             conn.close()
-            for leftover in (
-                work,
-                work.with_name(work.name + "-wal"),
-                work.with_name(work.name + "-shm"),
-            ):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+            paths.remove_working_copy(vault_id)
             raise
     member = Member(owner.id, handle, "owner", "active")
     return Vault(published, conn, vault_id, name, member, owner.keys, clock), secret

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -17,6 +18,15 @@ def data_dir() -> Path:
 
 def working_copy(vault_id: str) -> Path:
     return data_dir() / "working" / f"{vault_id}.db"
+
+
+def remove_working_copy(vault_id: str) -> None:
+    """Delete a working copy with its WAL files (a vault whose creation failed, a copy set
+    aside); what is already gone is fine."""
+    work = working_copy(vault_id)
+    for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def pins_file() -> Path:

@@ -15,7 +15,6 @@ the shared file as it is now over this laptop's unpublished commits.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from app.core.errors import InvalidInput
@@ -39,7 +38,6 @@ def set_aside(vault: Vault) -> Path:
     while target.exists():
         target = target.with_name(f"{stem} (unmerged, {vault.member.handle} {day} {n}){suffix}")
         n += 1
-    work = paths.working_copy(vault.vault_id)
     with file_lock(sync.lock_path(vault.vault_id)):
         sync.publish_working_copy(vault.conn, target)
         shared = sync.open_shared(vault.published)
@@ -48,13 +46,7 @@ def set_aside(vault: Vault) -> Path:
         finally:
             shared.close()
         vault.lock()
-        for leftover in (
-            work,
-            work.with_name(work.name + "-wal"),
-            work.with_name(work.name + "-shm"),
-        ):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        paths.remove_working_copy(vault.vault_id)
         if head is not None:
             keychain.save_pin(vault.vault_id, keychain.Pin(head.seq, head.hash))
     return target

@@ -18,7 +18,7 @@ from app.services import access, copies, merge_repair, team
 from app.services.merge import TakenIn
 from app.services.secrets import add_secret, delete_secret, update_secret
 from app.services.vault import Vault
-from app.ui.shared_file import came_in, copies_merged
+from app.ui.shared_texts import came_in, copies_merged
 from app.ui.views.shared_banners import copies_text
 from tests.conftest import PASSPHRASE, MemoryKeyring
 from tests.team import add_teammate, join_as
