@@ -33,8 +33,6 @@ from typing import Any
 
 from app.core.dag import Node
 
-Void = frozenset[tuple[str, int]]  # (commit hash, index of the event in the commit)
-
 CHANGES = frozenset({"secret.update", "secret.version", "secret.flag", "secret.unflag"})
 
 
@@ -44,7 +42,7 @@ class ConflictRefused(Exception):
 
 @dataclass
 class Resolution:
-    void: set[tuple[str, int]] = field(default_factory=set)
+    void: set[tuple[str, int]] = field(default_factory=set)  # (commit hash, event index)
     records: dict[str, list[list[str]]] = field(default_factory=dict)  # merge hash -> records
 
 
