@@ -67,8 +67,10 @@ class VaultNames:
 
 def story(vault: Vault, resolved: tuple[list[str], ...]) -> list[str]:
     """One sentence per settled conflict, then one per environment left for an admin."""
-    names = VaultNames(vault)
-    lines = [sentence(r, names) for r in resolved]
+    lines = []
+    if resolved:  # naming keys decrypts the catalog: only when there is something to name
+        names = VaultNames(vault)
+        lines = [sentence(r, names) for r in resolved]
     lines += [
         f"values or keys of {env} wait for an admin with {env} access to re-encrypt them"
         " (they run `keyledger merge`)"
