@@ -24,8 +24,9 @@ from app.core.errors import IntegrityFailure
 from app.crypto import aead
 from app.crypto.errors import DecryptError
 from app.services import secrets as secret_service
+from app.services.create import wrap_event
 from app.services.environments import list_environments
-from app.services.team import key_for
+from app.services.team import recipient
 from app.services.vault import Vault
 
 
@@ -88,9 +89,13 @@ def repair(vault: Vault, todo_ids: list[str] | None = None) -> Repair:
         if values:
             events.append({"t": "env.rekey", "env": env.id, "epoch": env.epoch, "values": values})
             resealed += len(values)
-        for (member_id,) in vault.conn.execute(_KEYLESS, (env.id,)).fetchall():
-            events += key_for(vault, member_id, env)
-            delivered += 1
+        keyless = vault.conn.execute(_KEYLESS, (env.id,)).fetchall()
+        if keyless:  # as a re-key wraps the new key to the grantees: past the step-up gate
+            key = vault.scope_key(env.id, env.epoch, gated=False)
+            for (member_id,) in keyless:
+                public = recipient(vault, member_id)
+                events.append(wrap_event(vault.vault_id, public, env.id, env.epoch, key))
+                delivered += 1
     if events:
         vault.commit(events, blobs)
     return Repair(resealed, delivered, tuple(waiting))

@@ -438,7 +438,13 @@ class Vault:
         environments concerned, when a worker thread has looked already."""
         from app.services import merge_repair
 
-        self.repair_waiting = merge_repair.repair(self, needed).waiting
+        try:
+            self.repair_waiting = merge_repair.repair(self, needed).waiting
+        except NotPermitted:  # the merge stands; what this member may not do waits
+            from app.services.environments import list_environments
+
+            todo = set(needed if needed is not None else merge_repair.needed(self))
+            self.repair_waiting = tuple(e.name for e in list_environments(self) if e.id in todo)
 
     def merger(self) -> Merger | None:
         """Who signs a merge commit now: this member, unless locked or on a reader."""

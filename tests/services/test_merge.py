@@ -260,6 +260,32 @@ def test_a_key_handed_on_at_a_replaced_epoch_is_handed_on_again_by_the_merging_a
     verify_vault(one.file)
 
 
+def test_a_prod_key_is_handed_on_again_with_the_step_up_closed(world: World):
+    """Handing the new key to a grantee is part of re-keying, which passes the step-up gate
+    (it shows nothing to anyone): a merge long after the last TOTP code still does it."""
+    one, two = world.laptops
+    vault = one.use()
+    add_teammate(vault, "bob", grants=("prod:read",)).lock()
+    add_teammate(vault, "carol").lock()
+    world.send(one, two, "team.kl")
+    two.use().refresh()
+    world.tick()
+    access.grant(one.use(), "carol", "prod", "read")  # prod's key of epoch 1 to carol...
+    access.revoke(two.use(), "bob", "prod")  # ...while the other laptop moves prod to epoch 2
+    world.tick(seconds=3600)  # every step-up window on the first laptop has closed
+    vault = one.use()
+    assert vault.close_expired_step_ups()
+    copies.merge_copy(vault, world.send(two, one, DROPBOX), remove=True)
+    assert vault.repair_waiting == ()
+    carol, prod = find_member(vault, "carol").id, find_environment(vault, "prod").id
+    held = vault.conn.execute(
+        "SELECT epoch FROM wraps WHERE member_id = ? AND scope = ?", (carol, prod)
+    ).fetchall()
+    assert held == [(2,)]
+    one.lock()
+    verify_vault(one.file)
+
+
 def stale_values(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
