@@ -23,6 +23,7 @@ from app.core import dag
 from app.core.concurrency import ConflictRefused, Resolution
 from app.core.errors import IntegrityFailure
 from app.core.ledger import (
+    Header,
     LedgerState,
     build_header,
     check_commit,
@@ -32,7 +33,7 @@ from app.core.ledger import (
 from app.crypto.encoding import canonical, sha256_hex
 from app.crypto.sign import Signer
 from app.services import conflicts
-from app.services.verify import meta, state_from_projection
+from app.services.verify import meta, state_from_projection, stored_nodes
 from app.storage import ledger, projection
 from app.storage.db import immediate
 from app.storage.ledger import CommitRow
@@ -71,9 +72,7 @@ class TakenIn:
 @dataclass(frozen=True)
 class _Commit:
     row: CommitRow
-    parents: tuple[str, ...]
-    ts: str
-    author: str
+    header: Header
     bodies: list[bytes]
 
     @property
@@ -83,7 +82,7 @@ class _Commit:
 
 def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger | None) -> TakenIn:
     """Bring everything `other` holds into the working copy `conn` (one transaction)."""
-    mine, theirs = _nodes(conn), _nodes(other)
+    mine, theirs = stored_nodes(conn), stored_nodes(other)
     if not mine or not theirs:
         raise IntegrityFailure("a copy of the vault has an empty ledger")
     if meta(conn, "vault_id") != meta(other, "vault_id") or mine[0].hash != theirs[0].hash:
@@ -97,10 +96,10 @@ def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger 
     if ours_only and merger is None:
         return TakenIn("diverged")
     commits = _read(other, set(incoming), _first_of(theirs, incoming))
-    authors = tuple(dict.fromkeys(commits[h].author for h in incoming))
+    authors = tuple(dict.fromkeys(commits[h].header.author for h in incoming))
     if not ours_only:  # this copy is part of theirs, perhaps in another order
         _adopt(conn, other, mine, _ordered(theirs), commits)
-        joined = any(len(commits[h].parents) == 2 for h in incoming)
+        joined = any(len(commits[h].header.parents) == 2 for h in incoming)
         return TakenIn("fast-forward", len(incoming), authors, joined=joined)
     assert merger is not None
     commits.update(_read(conn, set(ours_only), _first_of(mine, ours_only)))
@@ -112,7 +111,7 @@ def take_in(conn: sqlite3.Connection, other: sqlite3.Connection, merger: Merger 
     settled = _settle(_ordered([*union.values(), pending]), bodies, conn, other)
     merge = _merge_commit(conn, merger, heads, ts, len(incoming), settled.records[pending.hash])
     commits[merge.hash] = merge
-    union[merge.hash] = dag.Node(merge.hash, merge.parents, merge.ts)
+    union[merge.hash] = dag.Node(merge.hash, merge.header.parents, merge.header.ts)
     _adopt(conn, other, mine, _ordered(list(union.values())), commits, settled)
     return TakenIn("merged", len(incoming), authors, tuple(settled.records[pending.hash]))
 
@@ -136,12 +135,12 @@ def fast_forward(conn: sqlite3.Connection, other: sqlite3.Connection, after: int
     order: list[dag.Node] = []
     for row, bodies, _ in ledger.commits(other, after):
         header = parse_header(row.header)
-        commits[row.hash] = _Commit(row, header.parents, header.ts, header.author, bodies)
+        commits[row.hash] = _Commit(row, header, bodies)
         order.append(dag.Node(row.hash, header.parents, header.ts))
     if any(len(n.parents) == 2 for n in order):  # it may void what this copy applied
-        mine = _nodes(conn)
+        mine = stored_nodes(conn)
         _adopt(conn, other, mine, _ordered(mine + order), commits)
-        authors = tuple(dict.fromkeys(c.author for c in commits.values()))
+        authors = tuple(dict.fromkeys(c.header.author for c in commits.values()))
         return TakenIn("fast-forward", len(order), authors, joined=True)
     with immediate(conn):
         head = ledger.head(conn)
@@ -150,7 +149,7 @@ def fast_forward(conn: sqlite3.Connection, other: sqlite3.Connection, after: int
         if not order or {head.hash, *(n.hash for n in order)} - named != {order[-1].hash}:
             raise IntegrityFailure("the shared file has branches that no merge joins")
         _replay(conn, other, state_from_projection(conn), after, order, commits)
-    authors = tuple(dict.fromkeys(c.author for c in commits.values()))
+    authors = tuple(dict.fromkeys(c.header.author for c in commits.values()))
     return TakenIn("fast-forward", len(order), authors)
 
 
@@ -162,21 +161,13 @@ def _ordered(nodes: list[dag.Node]) -> list[dag.Node]:
         raise IntegrityFailure(f"the other copy's ledger is damaged ({exc})") from None
 
 
-def _nodes(conn: sqlite3.Connection) -> list[dag.Node]:
-    found = []
-    for commit_hash, header in conn.execute("SELECT hash, header FROM commits ORDER BY seq"):
-        parsed = parse_header(bytes(header))
-        found.append(dag.Node(str(commit_hash), parsed.parents, parsed.ts))
-    return found
-
-
 def _read(conn: sqlite3.Connection, wanted: set[str], after: int) -> dict[str, _Commit]:
     """The `wanted` commits, all stored after seq `after`, with their events."""
     found: dict[str, _Commit] = {}
     for row, bodies, _ in ledger.commits(conn, after):
         if row.hash in wanted:
             header = parse_header(row.header)
-            found[row.hash] = _Commit(row, header.parents, header.ts, header.author, bodies)
+            found[row.hash] = _Commit(row, header, bodies)
     return found
 
 
@@ -200,7 +191,7 @@ def _merge_commit(
     header = build_header(meta(conn, "vault_id"), list(parents), merger.author, ts, bodies)
     commit_hash = sha256_hex(header)
     row = CommitRow(0, commit_hash, header, merger.signer.sign(signing_message(commit_hash)))
-    return _Commit(row, parents, ts, merger.author, bodies)
+    return _Commit(row, parse_header(header), bodies)
 
 
 def _adopt(

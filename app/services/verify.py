@@ -159,7 +159,7 @@ def _void_after_failure(conn: sqlite3.Connection) -> dict[str, frozenset[int]]:
     graph is broken (then the replay's own failure is the one to say). A merge record that
     differs from the rules fails here."""
     try:
-        nodes = _stored_nodes(conn)
+        nodes = stored_nodes(conn)
         if dag.is_linear(nodes):
             return {}
         check_order(nodes)
@@ -168,7 +168,8 @@ def _void_after_failure(conn: sqlite3.Connection) -> dict[str, frozenset[int]]:
     return _void_of(conn, nodes)
 
 
-def _stored_nodes(conn: sqlite3.Connection) -> list[Node]:
+def stored_nodes(conn: sqlite3.Connection) -> list[Node]:
+    """The ledger's commits as graph nodes, in stored order."""
     found = []
     for commit_hash, header in conn.execute("SELECT hash, header FROM commits ORDER BY seq"):
         parsed = parse_header(bytes(header))
@@ -180,7 +181,7 @@ def _void_of(
     conn: sqlite3.Connection, nodes: list[Node] | None = None
 ) -> dict[str, frozenset[int]]:
     """The void events of the stored ledger; each merge commit's record checked against them."""
-    order = nodes if nodes is not None else _stored_nodes(conn)
+    order = nodes if nodes is not None else stored_nodes(conn)
     check_order(order)
     try:
         settled = conflicts.resolve(order, {}, conn)
