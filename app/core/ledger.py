@@ -8,23 +8,17 @@ author held the right to make each of its events at that point in the history.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
 from app.core import team_rules
 from app.core.errors import IntegrityFailure
-from app.crypto.encoding import b64d, canonical, parse_canonical, sha256_hex
+from app.crypto.encoding import b64d, canonical, parse_canonical, read_json, sha256_hex
 from app.crypto.errors import SignatureError
 from app.crypto.sign import verify as verify_signature
 
 FORMAT = 1
-_JSON = json.JSONDecoder()
-_decode_json = _JSON.decode  # json.loads(bytes) sniffs the encoding every call
-# What decode() runs between its two whitespace regexes; they cost as much as the scan itself.
-_scan_json: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
 ADMIN_ROLES = frozenset({"owner", "admin"})
 WRITER_ROLES = frozenset({"owner", "admin", "member"})
 ROLES = ("owner", "admin", "member", "auditor")
@@ -202,13 +196,8 @@ def _check_parents(state: LedgerState, seq: int, header: Header) -> None:
 
 
 def decode_event(body: bytes) -> Any:
-    """An event body's JSON as `JSONDecoder().decode` reads its UTF-8 text (ValueError if not)."""
-    text = body.decode("utf-8")
-    try:
-        value, end = _scan_json(text, 0)
-    except StopIteration:  # leading whitespace, or not JSON: the full decoder says which
-        return _decode_json(text)
-    return value if end == len(text) else _decode_json(text)
+    """An event body's JSON (ValueError if it is not valid UTF-8 JSON): `read_json`."""
+    return read_json(body)
 
 
 def _check_join(

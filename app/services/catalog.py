@@ -2,39 +2,22 @@
 
 `Vault.open_catalog` checks and decodes with care for one record; a history or a pack of 100k
 records needs the same check with less overhead: one AES key per epoch, the associated data
-built as one string, base64url decoded by binascii, and JSON read by the C scanner directly
-(the decoder's Python wrapper costs a fifth of a record). Bodies that already passed their
-hash check are decoded the same way.
+built as one string, base64url decoded by binascii, and JSON read by `read_json`. Bodies that
+already passed their hash check are decoded the same way.
 """
 
 from __future__ import annotations
 
-import json
 from binascii import a2b_base64
-from json.scanner import make_scanner
 from typing import Any
 
 from app.core.errors import IntegrityFailure
 from app.crypto import aead
+from app.crypto.encoding import read_json
 from app.crypto.errors import DecryptError
 from app.services.vault import Vault
 
-_decoder = json.JSONDecoder()
-_scan = make_scanner(_decoder)  # type: ignore[arg-type]  # typeshed: the context is a decoder
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def _decode(text: str) -> Any:
-    """JSON text to a value, as strict as `json.loads`: the scanner reads one value from the
-    start, and anything it cannot take whole (leading or trailing space, junk) goes through
-    the full decoder, which accepts the space and raises on the rest."""
-    try:
-        value, end = _scan(text, 0)
-    except StopIteration:
-        end = -1
-    if end != len(text):
-        return _decoder.decode(text)
-    return value
 
 
 class CatalogReader:
@@ -57,7 +40,7 @@ class CatalogReader:
             aad = f"{self._prefix}{'|'.join(map(str, context))}|{epoch}".encode()
         try:
             raw = a2b_base64(blob.encode("ascii").translate(_URLSAFE) + b"==")
-            data: dict[str, Any] = _decode(sealer.open(raw, aad).decode("utf-8"))
+            data: dict[str, Any] = read_json(sealer.open(raw, aad))
         except (DecryptError, ValueError, TypeError, AttributeError):
             raise IntegrityFailure(
                 "a sealed record failed to decrypt: the file was altered"
@@ -68,7 +51,7 @@ class CatalogReader:
 def decode_body(body: bytes) -> dict[str, Any]:
     """An event body (hash-checked bytes of canonical JSON)."""
     try:
-        event: dict[str, Any] = _decode(body.decode("utf-8"))
-    except ValueError:  # also UnicodeDecodeError
+        event: dict[str, Any] = read_json(body)
+    except ValueError:
         raise IntegrityFailure("an event in the ledger is not valid JSON") from None
     return event

@@ -27,7 +27,7 @@ from app.core.errors import (
 )
 from app.core.model import Member
 from app.crypto import aead, wrap
-from app.crypto.encoding import b64d, b64e, canonical, sha256_hex
+from app.crypto.encoding import b64d, b64e, canonical, read_json, sha256_hex
 from app.crypto.errors import DecryptError
 from app.crypto.kdf import KdfParams, member_unlock_key
 from app.crypto.sign import Signer
@@ -386,8 +386,6 @@ class Vault:
         return b64e(blob), epoch
 
     def open_catalog(self, blob: bytes, epoch: int, *context: str | int) -> dict[str, Any]:
-        import json
-
         try:
             plain = self.sealer("vault", epoch).open(
                 blob, aead.context(self.vault_id, *context, epoch)
@@ -396,7 +394,7 @@ class Vault:
             raise IntegrityFailure(
                 "a catalog record failed to decrypt: the file was altered"
             ) from None
-        data: dict[str, Any] = json.loads(plain)
+        data: dict[str, Any] = read_json(plain)
         return data
 
     def refresh(self) -> bool:
