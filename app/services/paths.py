@@ -20,11 +20,17 @@ def working_copy(vault_id: str) -> Path:
     return data_dir() / "working" / f"{vault_id}.db"
 
 
+def catalog_cache(vault_id: str) -> Path:
+    """The sealed cache of the secrets' metadata (services/catalog_cache.py)."""
+    return working_copy(vault_id).with_suffix(".catalog")
+
+
 def remove_working_copy(vault_id: str) -> None:
-    """Delete a working copy with its WAL files (a vault whose creation failed, a copy set
-    aside); what is already gone is fine."""
+    """Delete a working copy with its WAL files and its cache (a vault whose creation failed, a
+    copy set aside); what is already gone is fine."""
     work = working_copy(vault_id)
-    for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
+    wal, shm = work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")
+    for leftover in (work, wal, shm, catalog_cache(vault_id)):
         with contextlib.suppress(OSError):
             leftover.unlink()
 

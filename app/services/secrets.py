@@ -13,7 +13,7 @@ import os
 import sqlite3
 from binascii import a2b_base64
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core import names, providers
 from app.core.clock import parse_iso
@@ -30,6 +30,7 @@ from app.core.model import Environment, Secret, SecretMeta, Version
 from app.crypto import aead
 from app.crypto.encoding import b64d
 from app.crypto.errors import DecryptError
+from app.services import catalog_cache
 from app.services.environments import find_environment, list_environments
 from app.services.vault import Vault, new_id
 
@@ -73,9 +74,14 @@ def check_value(value: str) -> str:
 
 
 # The metadata ciphertext lives in the event that set it (secrets.meta_event -> events.seq).
+_RECORD = (
+    "s.id, s.env_id, s.meta_event, s.meta_epoch, s.version, s.created_at, s.updated_at,"
+    " s.rotated_at"
+)
+_SELECT_RECORDS = f"SELECT {_RECORD} FROM secrets s"  # noqa: S608 - constant text
+# The same with the metadata's ciphertext last, read out of the event that holds it.
 _SELECT_SECRETS = (
-    "SELECT s.id, s.env_id, json_extract(e.body, '$.meta'), s.meta_epoch, s.version,"
-    " s.created_at, s.updated_at, s.rotated_at FROM secrets s"
+    f"SELECT {_RECORD}, json_extract(e.body, '$.meta') FROM secrets s"  # noqa: S608
     " LEFT JOIN events e ON e.seq = s.meta_event"
 )
 
@@ -108,52 +114,119 @@ def collector_paused() -> Iterator[None]:
 
 def _secret_by_id(vault: Vault, secret_id: str) -> Secret:
     """One secret, decrypting only its own record (list_secrets decrypts every one)."""
-    found = _decrypt_secrets(
-        vault, read_sealed(vault.conn, _SELECT_SECRETS + " WHERE s.id = ?", (secret_id,))
-    )
-    if not found:
+    sealed = read_sealed(vault.conn, _SELECT_SECRETS + " WHERE s.id = ?", (secret_id,))
+    if not sealed:
         raise NotFound(f"no secret with id {secret_id}")
-    return found[0]
+    ((row, data),) = _opened_metas(vault, sealed)
+    return _build(vault, [row], [_meta_from(data)])[0]
 
 
 # Rows of a _SELECT_SECRETS query, each with its metadata ciphertext decoded.
 Sealed = list[tuple[tuple[Any, ...], bytes]]
 
 
+class Listing(NamedTuple):
+    """Every secret's record (of one environment), as read with no key."""
+
+    records: list[tuple[Any, ...]]  # _RECORD's columns
+    sealed: dict[str, bytes]  # metadata ciphertexts by secret id, where read with the records
+    cached: catalog_cache.Cached | None  # this laptop's cache, if it fits the working copy
+    env_id: str | None  # None: every environment
+
+
+def read_listing(conn: sqlite3.Connection, env_id: str | None = None) -> Listing:
+    """The records `list_secrets` needs, read with no key (an unlock reads them while Argon2
+    runs). With no cache that fits, each record's metadata ciphertext is read too."""
+    where, args = (" WHERE s.env_id = ?", (env_id,)) if env_id is not None else ("", ())
+    (vault_id,) = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
+    cached = catalog_cache.read(conn, str(vault_id))
+    if cached is None:
+        sealed = read_sealed(conn, _SELECT_SECRETS + where, args)
+        return Listing([r for r, _ in sealed], {r[0]: m for r, m in sealed}, None, env_id)
+    with collector_paused():
+        records = conn.execute(_SELECT_RECORDS + where, args).fetchall()
+    return Listing(records, {}, cached, env_id)
+
+
 def list_secrets(
-    vault: Vault, env_name: str | None = None, *, ordered: bool = True, sealed: Sealed | None = None
+    vault: Vault,
+    env_name: str | None = None,
+    *,
+    ordered: bool = True,
+    sealed: Listing | None = None,
 ) -> list[Secret]:
     """Every secret (of one environment), by environment and name unless `ordered` is False.
 
-    `sealed`: every secret's record as `read_sealed` took it from this vault's working copy
-    while its key was derived (nothing can change the copy in between); read now if None.
+    `sealed`: what `read_listing` took from this vault's working copy while its key was
+    derived (nothing can change the copy in between); read now if None.
     """
     if sealed is None:
-        query = _SELECT_SECRETS
-        args: tuple[str, ...] = ()
-        if env_name is not None:
-            query += " WHERE s.env_id = ?"
-            args = (find_environment(vault, env_name).id,)
-        sealed = read_sealed(vault.conn, query, args)
+        env_id = find_environment(vault, env_name).id if env_name is not None else None
+        sealed = read_listing(vault.conn, env_id)
     elif env_name is not None:
         raise ValueError("sealed records are every environment's")
-    return _decrypt_secrets(vault, sealed, ordered)
+    with collector_paused():
+        return _build(vault, sealed.records, _metas(vault, sealed), ordered)
 
 
 def read_sealed(
     conn: sqlite3.Connection, query: str = _SELECT_SECRETS, args: tuple[str, ...] = ()
 ) -> Sealed:
-    """The secrets' records, metadata still sealed: no key needed, so an unlock reads them
-    while Argon2 runs."""
+    """The secrets' records, metadata still sealed: no key needed."""
     sealed = []
     with collector_paused():
         for row in conn.execute(query, args):
-            text = row[2]
+            text = row[8]
             if not isinstance(text, str):
                 raise IntegrityFailure("a record points at an event that does not hold it")
             # The event body passed its hash check when it entered this copy: decode directly.
             sealed.append((row, a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"==")))
     return sealed
+
+
+def _metas(vault: Vault, listing: Listing) -> list[SecretMeta]:
+    """Each record's metadata: from the cache where it holds that record, else decrypted; the
+    cache is written anew when it lacked any or held secrets that are gone."""
+    cached = catalog_cache.load(vault, listing.cached)
+    hit = cached.get
+    metas: list[SecretMeta | None] = []
+    missing = []
+    for r in listing.records:
+        entry = hit(r[0])
+        if entry is not None and entry.meta_event == r[2] and entry.meta_epoch == r[3]:
+            metas.append(entry.meta)
+        else:
+            metas.append(None)
+            missing.append(r)
+    if missing:
+        sealed = listing.sealed or _read_metas(vault.conn, missing)
+        opened = {
+            row[0]: _meta_from(data)
+            for row, data in _opened_metas(vault, [(r, sealed[r[0]]) for r in missing])
+        }
+        metas = [
+            m if m is not None else opened[r[0]]
+            for m, r in zip(metas, listing.records, strict=True)
+        ]
+    found: list[SecretMeta] = metas  # type: ignore[assignment]  # every None was filled
+    scope = listing.env_id
+    kept = {sid: e for sid, e in cached.items() if scope is not None and e.env_id != scope}
+    if missing or len(cached) - len(kept) != len(listing.records):
+        for r, meta in zip(listing.records, found, strict=True):
+            kept[r[0]] = catalog_cache.Entry(r[2], r[3], r[1], meta)
+        catalog_cache.save(vault, kept)
+    return found
+
+
+def _read_metas(conn: sqlite3.Connection, records: list[tuple[Any, ...]]) -> dict[str, bytes]:
+    """The metadata ciphertexts of `records`, by secret id."""
+    found: dict[str, bytes] = {}
+    ids = [r[0] for r in records]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = _SELECT_SECRETS + f" WHERE s.id IN ({','.join('?' * len(chunk))})"
+        found.update((row[0], meta) for row, meta in read_sealed(conn, query, tuple(chunk)))
+    return found
 
 
 def _opened_metas(vault: Vault, sealed: Sealed) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
@@ -171,34 +244,29 @@ def _opened_metas(vault: Vault, sealed: Sealed) -> Iterator[tuple[tuple[Any, ...
             raise IntegrityFailure(
                 "a secret's record failed to decrypt: the file was altered"
             ) from None
-        yield row, decode_event(plain)  # the scanner at half the decoder's cost
+        yield row, decode_event(plain)
 
 
-def _decrypt_secrets(vault: Vault, sealed: Sealed, ordered: bool = True) -> list[Secret]:
+def _build(
+    vault: Vault,
+    records: list[tuple[Any, ...]],
+    metas: list[SecretMeta],
+    ordered: bool = True,
+) -> list[Secret]:
     envs = {e.id: e for e in list_environments(vault)}
     named = {e.id: (e.name, e.policy.rotation_days) for e in envs.values()}
     result = []
-    with collector_paused():
-        for row, data in _opened_metas(vault, sealed):
-            sid, env_id, _, _, version, created, updated, rotated = row
-            meta_obj = _meta_from(data)
-            env_name, env_days = named[env_id]
-            result.append(
-                Secret(
-                    sid,
-                    env_id,
-                    env_name,
-                    meta_obj,
-                    version,
-                    created,
-                    updated,
-                    rotated,
-                    meta_obj.rotation_days or env_days,
-                )
-            )
+    new = tuple.__new__  # the NamedTuple's own __new__ is Python code: a third of the loop
+    for row, meta in zip(records, metas, strict=True):
+        sid, env_id, _, _, version, created, updated, rotated = row[:8]
+        env_name, env_days = named[env_id]
+        days = meta.rotation_days or env_days
+        result.append(
+            new(Secret, (sid, env_id, env_name, meta, version, created, updated, rotated, days))
+        )
+    if ordered:
         order = {e.id: e.position for e in envs.values()}
-        if ordered:
-            result.sort(key=lambda s: (order[s.env_id], s.name.casefold(), s.id))
+        result.sort(key=lambda s: (order[s.env_id], s.name.casefold(), s.id))
     return result
 
 
@@ -210,16 +278,16 @@ def find_secret(vault: Vault, env_name: str, name: str) -> Secret:
 
 
 def _check_unique(vault: Vault, env: Environment, meta: SecretMeta, skip: str | None) -> None:
-    # Raw metadata only: building, then sorting, every Secret costs as much again.
-    query = _SELECT_SECRETS + " WHERE s.env_id = ?"
-    for row, other in _opened_metas(vault, read_sealed(vault.conn, query, (env.id,))):
+    # Metadata only: building, then sorting, every Secret costs as much again.
+    listing = read_listing(vault.conn, env.id)
+    for row, other in zip(listing.records, _metas(vault, listing), strict=True):
         if row[0] == skip:
             continue
-        if other["name"] == meta.name:
+        if other.name == meta.name:
             raise Conflict(f"{env.name} already has a secret named {meta.name!r}")
-        if other["env_var"] == meta.env_var:
+        if other.env_var == meta.env_var:
             raise Conflict(
-                f"{env.name} already uses the variable {meta.env_var} (for {other['name']!r})"
+                f"{env.name} already uses the variable {meta.env_var} (for {other.name!r})"
             )
 
 

@@ -123,7 +123,7 @@ class ConsoleController(QObject):
         vault: Vault,
         now: datetime,
         due_soon_days: int = DUE_SOON_DAYS,
-        sealed: secret_service.Sealed | None = None,
+        sealed: secret_service.Listing | None = None,
     ) -> Prepared:
         """Everything the console shows, decrypted and laid out; safe off the GUI thread.
 

@@ -209,12 +209,12 @@ class MainWindow(QMainWindow):
 
         def unlock_and_prepare() -> tuple[object, object]:
             # The secrets' sealed records are read while Argon2 derives the key.
-            sealed: list[secret_service.Sealed] = []
+            sealed: list[secret_service.Listing] = []
 
-            def read_sealed(conn: sqlite3.Connection) -> None:
-                sealed.append(secret_service.read_sealed(conn))
+            def read_listing(conn: sqlite3.Connection) -> None:
+                sealed.append(secret_service.read_listing(conn))
 
-            vault = session.unlock(path, handle, passphrase, secret_key, read_sealed)
+            vault = session.unlock(path, handle, passphrase, secret_key, read_listing)
             try:
                 return vault, prepare(
                     vault, session.clock.now(), due_soon_days, sealed[0] if sealed else None

@@ -5,7 +5,7 @@ import pytest
 from app.core.clock import iso
 from app.core.errors import AuthFailed
 from app.services import keychain
-from app.services.secrets import Sealed, add_secret, list_secrets, read_sealed
+from app.services.secrets import Listing, add_secret, list_secrets, read_listing
 from app.services.session import Session, describe
 from tests.conftest import PASSPHRASE
 
@@ -99,9 +99,9 @@ def test_records_read_while_the_key_derives_list_the_same_secrets(created, vault
     add_secret(vault, "dev", "OpenAI dev", "sk-proj-" + "Q" * 40, tags=["llm"])
     add_secret(vault, "prod", "Anthropic prod", "sk-ant-api03-" + "W" * 40)
     vault.lock()
-    early: list[Sealed] = []
+    early: list[Listing] = []
     again = session.unlock(
-        vault_path, "alice", PASSPHRASE, key, lambda conn: early.append(read_sealed(conn))
+        vault_path, "alice", PASSPHRASE, key, lambda conn: early.append(read_listing(conn))
     )
     try:
         assert list_secrets(again, sealed=early[0]) == list_secrets(again)
