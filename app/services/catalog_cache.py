@@ -28,6 +28,7 @@ import hashlib
 import os
 import sqlite3
 import struct
+import threading
 from typing import NamedTuple
 
 import orjson
@@ -98,7 +99,7 @@ def save(vault: Vault, entries: dict[str, Entry]) -> None:
     conn = vault.conn
     commits = int(conn.execute("SELECT count(*) FROM commits").fetchone()[0])
     target = paths.catalog_cache(vault.vault_id)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
     try:
         epoch = vault.vault_epoch()
         head = Cached(epoch, commits, _prefix(conn, commits), b"")
