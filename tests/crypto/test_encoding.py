@@ -215,6 +215,14 @@ def test_parse_canonical_rejects_non_canonical_examples(data: bytes) -> None:
         parse_canonical(data)
 
 
+@given(with_float)
+def test_parse_canonical_rejects_a_float_anywhere(value: Any) -> None:
+    # Written as the canonical encoder would if it allowed floats: sorted, compact, UTF-8.
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    with pytest.raises(ValueError, match="float"):
+        parse_canonical(text.encode("utf-8", "surrogatepass"))
+
+
 def test_sha256_hex_known_answer() -> None:
     # FIPS 180-2 example "abc".
     assert sha256_hex(b"abc") == (
