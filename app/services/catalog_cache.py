@@ -72,8 +72,8 @@ def read(conn: sqlite3.Connection, vault_id: str) -> Cached | None:
     if len(raw) < _HEAD.size:
         return None
     magic, epoch, commits, prefix = _HEAD.unpack_from(raw)
-    if magic != _MAGIC or prefix != _prefix(conn, commits):
-        return None
+    if magic != _MAGIC or commits >= 1 << 62 or prefix != _prefix(conn, commits):
+        return None  # (SQLite's integers stop at 2**63)
     return Cached(epoch, commits, prefix, raw[_HEAD.size :])
 
 

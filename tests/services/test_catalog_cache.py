@@ -90,7 +90,7 @@ def test_a_listing_of_one_environment_keeps_the_others_in_the_cache(
     ]
 
 
-@pytest.mark.parametrize("where", [0, 3, 20, 60, -1])
+@pytest.mark.parametrize("where", [0, 3, 4, 8, 15, 20, 60, -1])
 def test_a_damaged_cache_is_ignored_and_written_anew(stocked: Vault, where: int):
     first = listed(stocked)
     path = cache_file(stocked)
@@ -100,6 +100,14 @@ def test_a_damaged_cache_is_ignored_and_written_anew(stocked: Vault, where: int)
     assert listed(stocked) == first
     assert path.read_bytes() != bytes(raw)
     assert catalog_cache.load(stocked, catalog_cache.read(stocked.conn, stocked.vault_id))
+
+
+def test_a_cache_that_claims_more_commits_than_sqlite_can_count_is_ignored(stocked: Vault):
+    first = listed(stocked)
+    path = cache_file(stocked)
+    raw = path.read_bytes()
+    path.write_bytes(raw[:8] + b"\xff" * 8 + raw[16:])  # the commit count: 2**64 - 1
+    assert listed(stocked) == first
 
 
 def test_a_truncated_or_empty_cache_is_ignored(stocked: Vault):
