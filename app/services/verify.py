@@ -31,7 +31,7 @@ from app.core.ledger import (
 from app.core.model import VerifyReport
 from app.core.team_rules import Invite, Request, Review
 from app.services import conflicts
-from app.storage import ledger, projection
+from app.storage import ledger, pages, projection
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
 Progress = Callable[[int, int], None]
@@ -424,7 +424,8 @@ def identical_to(conn: sqlite3.Connection, other: Path, *, beside: bool = True) 
     """Whether `conn`'s file holds exactly the rows of `other` (a file verified, or being
     verified: the answer counts only once `other` passed).
 
-    Checks this file's own structure, then compares every table by primary key in SQLite.
+    A file that holds the very pages of `other` (a publish copied it whole) is identical; else
+    this checks the file's own structure, then compares every table by primary key in SQLite.
     Any difference (a newer or damaged copy) answers False, and the caller verifies in full.
     With `beside` the two run on two threads; without, one after the other (for a caller
     that already keeps the other core busy).
@@ -432,6 +433,8 @@ def identical_to(conn: sqlite3.Connection, other: Path, *, beside: bool = True) 
     path = _file_of(conn)
     if not path:
         return False
+    if pages.same_pages(conn, path, other):
+        return True
     if not beside:
         return _same_structure(conn, other) and _same_rows(path, other)
     # The row comparison runs beside the structure check (sqlite3 releases the GIL while a
