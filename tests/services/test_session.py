@@ -113,6 +113,25 @@ def test_records_read_while_the_key_derives_list_the_same_secrets(created, vault
         again.lock()
 
 
+def test_a_second_unlock_reads_names_from_the_cache_while_the_key_derives(
+    created, vault_path, session
+):
+    vault, key = created
+    add_secret(vault, "dev", "OpenAI dev", "sk-proj-" + "Q" * 40, tags=["llm"])
+    first = list_secrets(vault)  # leaves the metadata cache
+    vault.lock()
+    early: list[Listing] = []
+    again = session.unlock(
+        vault_path, "alice", PASSPHRASE, key, lambda conn: early.append(read_listing(conn))
+    )
+    try:
+        assert early[0].cached is not None
+        assert early[0].sealed == {}  # no record read out of the ledger
+        assert list_secrets(again, sealed=early[0]) == first
+    finally:
+        again.lock()
+
+
 def test_a_failed_read_while_the_key_derives_fails_the_unlock(created, vault_path, session):
     _, key = created
 
