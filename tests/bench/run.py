@@ -18,6 +18,11 @@ tuned (passes at our memory and lanes) to cost what our unlock's Argon2id costs 
 keepassxc-cli cannot write such a file itself (db-create/import write KDBX 3.1 with AES-KDF), so
 pykeepass builds it; it is pip-installed into the cache folder (--target), never into the venv.
 
+Listing reads the secrets' metadata from a sealed cache beside the working copy, which the
+warm-up run writes (services/catalog_cache.py). The "first open" rows remove it before each run:
+the figure of a laptop's first unlock. The console probe runs --runs times (medians; the worst
+keystroke of all) and once more without the cache.
+
 A benchmark, not a test: targets are reported, and only --strict turns a missed one into a
 non-zero exit. An operation that fails or answers wrongly always exits 1.
 """
