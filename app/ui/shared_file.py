@@ -4,8 +4,9 @@ copies a sync tool leaves beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -224,13 +225,9 @@ class SharedFileController(QObject):
         self.again = False
         merger, now = vault.merger(), self.console.session.clock.now()
         due_soon = self.console.settings.get("due_soon_days")
-        self.job = run_in_background(
-            lambda: shared_jobs.catch_up(vault, merger, now, due_soon),
-            self._on_job_done,
-            self._on_job_failed,
-            self,
+        self._run(
+            vault, lambda: shared_jobs.catch_up(vault, merger, now, due_soon), self._on_job_done
         )
-        self.job_vault = vault
 
     @Slot(object)
     def _on_job_done(self, result: shared_jobs.CaughtUp) -> None:
@@ -393,12 +390,15 @@ class SharedFileController(QObject):
         self.copies_banner.merge_button.setEnabled(False)
         merger, now = vault.merger(), self.console.session.clock.now()
         due_soon, offered = self.console.settings.get("due_soon_days"), list(self.offered)
-        self.job = run_in_background(
+        self._run(
+            vault,
             lambda: shared_jobs.merge_copies(vault, merger, offered, now, due_soon),
             self._on_copies_merged,
-            self._on_job_failed,
-            self,
         )
+
+    def _run(self, vault: Vault, work: Callable[[], object], done: Callable[[Any], None]) -> None:
+        """The one background job on the vault's file; its answer counts only for `vault`."""
+        self.job = run_in_background(work, done, self._on_job_failed, self)
         self.job_vault = vault
 
     @Slot(object)
