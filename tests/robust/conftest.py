@@ -28,7 +28,7 @@ import app.crypto.kdf
 from app.core.clock import FixedClock
 from app.crypto import secretkey
 from app.services.create import create_vault
-from app.services.secrets import list_secrets, reveal
+from app.services.secrets import add_secret, list_secrets, reveal, rotate_secret
 from app.services.vault import Vault
 from tests.conftest import PASSPHRASE, MemoryKeyring, open_step_ups
 
@@ -176,3 +176,17 @@ def cli_init(root: Path, name: str = "Acme AI") -> CliVault:
     line = next(t for t in text.splitlines() if t.startswith("Secret Key:"))
     key = secretkey.parse(line.split(":", 1)[1].strip())
     return CliVault(made.path, made.kit, made.data_dir, key)
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    """A published vault with four secrets, one of them at a second version."""
+    path = tmp_path / "shared" / "team.kl"
+    vault, _ = new_vault(path)
+    try:
+        for n in range(4):
+            add_secret(vault, "dev", f"zebra-{n}", f"value-{n}")
+        rotate_secret(vault, "dev", "zebra-1", "value-1b", "scheduled")
+    finally:
+        vault.lock()
+    return path

@@ -13,26 +13,18 @@ import pytest
 
 from app.services import paths
 from app.services.integrity import verify_vault
-from app.services.secrets import add_secret, rotate_secret
+from app.services.sync import read_identity
 from app.services.verify import identical_to
 from app.storage.pages import same_pages
-from tests.robust.conftest import new_vault
 
 
 @pytest.fixture
-def published(tmp_path: Path) -> Iterator[tuple[sqlite3.Connection, Path, Path]]:
+def published(shared: Path) -> Iterator[tuple[sqlite3.Connection, Path, Path]]:
     """A working copy's connection, its file, and the shared file it was just published to."""
-    path = tmp_path / "shared" / "team.kl"
-    vault, _ = new_vault(path)
-    try:
-        for n in range(3):
-            add_secret(vault, "dev", f"zebra-{n}", f"value-{n}")
-        rotate_secret(vault, "dev", "zebra-1", "value-1b", "scheduled")
-    finally:
-        vault.lock()
-    work = paths.working_copy(vault.vault_id)
+    vault_id, _ = read_identity(shared)
+    work = paths.working_copy(vault_id)
     conn = sqlite3.connect(work, isolation_level=None)
-    yield conn, work, path
+    yield conn, work, shared
     conn.close()
 
 

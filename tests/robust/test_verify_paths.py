@@ -33,7 +33,7 @@ from app.core.ledger import (
 from app.crypto.encoding import b64e, canonical, sha256_hex
 from app.crypto.sign import Signer, generate
 from app.services.integrity import verify_vault
-from app.services.secrets import add_secret, rotate_secret
+from app.services.secrets import add_secret
 from app.services.verify import identical_to
 from app.storage import ledger
 from tests.robust.conftest import laptop, new_vault, sqlite_edit
@@ -206,20 +206,6 @@ def test_a_secret_added_in_an_earlier_commit_cannot_be_added_again():
 
 
 # -- tables paired by rowid, then by key --------------------------------------------------------
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Path:
-    """A published vault with four secrets, one of them at a second version."""
-    path = tmp_path / "shared" / "team.kl"
-    vault, _ = new_vault(path)
-    try:
-        for n in range(4):
-            add_secret(vault, "dev", f"zebra-{n}", f"value-{n}")
-        rotate_secret(vault, "dev", "zebra-1", "value-1b", "scheduled")
-    finally:
-        vault.lock()
-    return path
 
 
 RENUMBER = [
