@@ -167,3 +167,44 @@ def test_a_merge_that_reorders_commits_sets_the_cache_aside(world: World):
     assert catalog_cache.read(theirs.conn, theirs.vault_id) is None
     assert sorted(s.name for s in list_secrets(theirs)) == ["mine", "shared, renamed", "theirs"]
     assert catalog_cache.read(theirs.conn, theirs.vault_id) is not None
+
+
+def test_a_cache_sealed_under_an_earlier_vault_key_is_not_believed(stocked: Vault):
+    """After a member leaves, the vault key moves on; they still hold the earlier keys, so a
+    cache sealed under one of those is ignored and written anew under the current key."""
+    from app.services import access
+    from tests.team import add_teammate
+
+    first = listed(stocked)
+    add_teammate(stocked, "bob").lock()
+    listed(stocked)
+    earlier = cache_file(stocked).read_bytes()
+    cached = catalog_cache.read(stocked.conn, stocked.vault_id)
+    assert cached is not None
+    assert catalog_cache.load(stocked, cached)
+    access.remove_member(stocked, "bob")
+    cache_file(stocked).write_bytes(earlier)  # as the cache was before the key moved on
+    cached = catalog_cache.read(stocked.conn, stocked.vault_id)
+    assert cached is not None  # it still fits the working copy's commits
+    assert cached.epoch < stocked.vault_epoch()
+    assert catalog_cache.load(stocked, cached) == {}
+    assert listed(stocked) == first
+    rewritten = catalog_cache.read(stocked.conn, stocked.vault_id)
+    assert rewritten is not None
+    assert rewritten.epoch == stocked.vault_epoch()
+
+
+def test_loading_pauses_the_cycle_collector_and_gives_it_back(stocked: Vault):
+    import gc
+
+    listed(stocked)
+    cached = catalog_cache.read(stocked.conn, stocked.vault_id)
+    assert gc.isenabled()
+    assert len(catalog_cache.load(stocked, cached)) == 3
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        catalog_cache.load(stocked, cached)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
