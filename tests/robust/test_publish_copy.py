@@ -116,3 +116,29 @@ def test_a_reader_with_an_older_snapshot_or_a_commit_meanwhile_means_vacuum_into
 
 def _blobs(vault: Vault) -> set[bytes]:
     return {bytes(d) for (d,) in vault.conn.execute("SELECT data FROM blobs")}
+
+
+def test_rollback_journal_marks_a_wal_file_and_refuses_anything_else(tmp_path: Path):
+    db = tmp_path / "wal.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (42)")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    assert journal_mode(db) == 2
+    publish.rollback_journal(db)
+    assert journal_mode(db) == 1
+    reopened = sqlite3.connect(db, isolation_level=None)
+    assert reopened.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert reopened.execute("SELECT x FROM t").fetchall() == [(42,)]
+    reopened.close()
+    assert not list(tmp_path.glob("*-wal"))
+    publish.rollback_journal(db)  # already so: unchanged
+    assert journal_mode(db) == 1
+    for text in (b"", b"not a database at all, just text", b"SQLite format 3\x00" + b"\x07" * 84):
+        other = tmp_path / "other.db"
+        other.write_bytes(text)
+        with pytest.raises(sqlite3.DatabaseError):
+            publish.rollback_journal(other)
+        assert other.read_bytes() == text
