@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, Protocol
 
 from app.core import rotation
 from app.core.errors import IntegrityFailure
@@ -87,6 +87,16 @@ _EARLIER = (
 )
 
 
+class Span(Protocol):
+    """Events start..stop-1, as a range; a pass reads `stop` again after every event."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def stop(self) -> int: ...
+
+
 @dataclass
 class Outputs:
     """Where the rows go: a spool per table, the inventory's per environment id."""
@@ -129,10 +139,12 @@ def history(
     period: Period,
     envs: list[Environment],
     out: Outputs,
-    tick: Callable[[], None],
-    events: range,
+    tick: Callable[[int], None],
+    events: Span,
 ) -> Found:
-    """Write the rows of the events whose seq is in `events` (all of them: range(1, end))."""
+    """Write the rows of the events whose seq is in `events` (all of them: range(1, end)).
+    `tick(seq)` follows each event written; it may lower `events.stop` (evidence_split: the
+    other process takes the rest), never to an event already written."""
     return _Pass(vault, period, envs, out, tick).run(events)
 
 
@@ -149,7 +161,7 @@ class _Pass:
         period: Period,
         envs: list[Environment],
         out: Outputs,
-        tick: Callable[[], None],
+        tick: Callable[[int], None],
     ) -> None:
         self.vault = vault
         self.d = Describer(vault)
@@ -165,7 +177,7 @@ class _Pass:
         # a cache holding this object would keep it alive until the cycle collector ran).
         self.due = lru_cache(maxsize=256)(partial(_due, period.now))
 
-    def run(self, events: range) -> Found:
+    def run(self, events: Span) -> Found:
         conn = self.vault.conn
         after = 0
         if events.start > 1:
@@ -204,7 +216,7 @@ class _Pass:
                     if kind == "secret.update":
                         final = self._meta_event(event["secret"]) == seq
                     self._event(seq, event, kind, commit, shown, cur, final)
-                self.tick()
+                self.tick(seq)
             del bodies, seqs  # before the next commit's are read: one commit in memory, not two
         for spool in (self.out.audit, self.out.log, *self.out.inventory.values()):
             spool.flush()

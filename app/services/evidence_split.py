@@ -6,8 +6,14 @@ connection of its own (`Vault.reader`: a connection must not cross a fork), foll
 events for their names and writes the rows of the later events into spools the parent made before
 forking (temporary files with no name: nothing is left behind, whoever dies). It sends back
 only what the small tables and the summary need, then exits without running any of the
-parent's clean-up. The parent writes the earlier events meanwhile; both parts go into the zip
+parent's clean-up. The parent writes the earlier events meanwhile; the parts go into the zip
 in order.
+
+How fast each process goes varies from run to run, so no fixed split keeps both busy to the
+end. The parent starts with the smaller part; when done, it offers to take over the end of the
+child's events, from a seq half way through what is left. The child answers at its next check
+(every few hundred events): it agrees while it has written none of those events and then stops
+before them; the parent, once it has the answer, writes them into a third set of spools.
 
 Forking is safe only in a process that runs nothing else: on Linux, from the main thread, with
 no other thread and no Qt loaded (the console exports on a worker thread and so stays on one
@@ -40,14 +46,21 @@ from app.services.evidence_history import Found, Outputs, Period, history
 from app.services.evidence_spool import Spool
 from app.services.rotation_export import LOG_HEADER
 from app.services.vault import Vault
+from app.storage.db import MAP_BYTES, mapped
 
 MIN_EVENTS = 20_000  # below this one process is as fast
-# The child also follows the earlier events, but reads only those that do not hold a key's
-# final name (few). At 100k events, with half each the parent finished last in four runs of
-# six; with 42% it waited 0.2-0.37 s for the child. It takes 46%.
-PARENT_SHARE = 0.46
+# The parent starts with the smaller part, so that it is done first and can take over the end
+# of the child's (the slower process: it follows the earlier events first and starts cold).
+PARENT_SHARE = 0.4
 _CHECK_EVERY = 256
 _WAIT_S = 0.05
+# Taking over: a pass that starts late costs the parent about this many events' time (follow
+# the events before it, its first query); fewer left than twice that are not worth it.
+_TAKEOVER_COST = 3_000
+# The shared page: the child's count of events written, its last seq written (both every
+# _CHECK_EVERY events), the parent's offer to take the events from a seq on, and the child's
+# answer (that seq: agreed; -1: refused).
+_DONE, _AT, _OFFER, _ANSWER = 0, 8, 16, 24
 
 
 def outputs(folder: Path, envs: list[Environment]) -> Outputs:
@@ -88,23 +101,37 @@ def passes(
     mine = outputs(folder, envs)
     parts = [mine]
     try:
-        if last < MIN_EVENTS or not can_fork():
-            found = history(vault, period, envs, mine, _counter(tick, poll), range(1, last + 1))
-        else:
-            theirs = outputs(folder, envs)
-            parts.append(theirs)
-            middle = 1 + int(last * PARENT_SHARE)
-            found = _split(vault, period, envs, (mine, theirs), tick, poll, middle, last)
+        with mapped(vault.conn):  # the working copy, whether the vault's or a reader's
+            found = _passes(vault, period, envs, folder, parts, tick, poll, last)
         yield parts, found
     finally:
         for out in parts:
             close(out)
 
 
-def _counter(tick: Callable[[int], None], poll: Callable[[], None]) -> Callable[[], None]:
+def _passes(
+    vault: Vault,
+    period: Period,
+    envs: list[Environment],
+    folder: Path,
+    parts: list[Outputs],
+    tick: Callable[[int], None],
+    poll: Callable[[], None],
+    last: int,
+) -> Found:
+    """One pass into parts[0], or two processes' into three outputs added to `parts`: the
+    parent's, the child's, and the end of the child's events if the parent takes them over."""
+    if last < MIN_EVENTS or not can_fork():
+        return history(vault, period, envs, parts[0], _counter(tick, poll), range(1, last + 1))
+    parts += [outputs(folder, envs), outputs(folder, envs)]
+    middle = 1 + int(last * PARENT_SHARE)
+    return _split(vault, period, envs, parts, tick, poll, middle, last)
+
+
+def _counter(tick: Callable[[int], None], poll: Callable[[], None]) -> Callable[[int], None]:
     done = [0]
 
-    def advance() -> None:
+    def advance(_seq: int) -> None:
         done[0] += 1
         if done[0] % _CHECK_EVERY == 0:
             tick(done[0])
@@ -113,41 +140,51 @@ def _counter(tick: Callable[[int], None], poll: Callable[[], None]) -> Callable[
     return advance
 
 
+class _Span:
+    """The child's events: from `start` up to `stop`, which the parent may lower."""
+
+    __slots__ = ("start", "stop")
+
+    def __init__(self, start: int, stop: int) -> None:
+        self.start = start
+        self.stop = stop
+
+
 def _split(
     vault: Vault,
     period: Period,
     envs: list[Environment],
-    out: tuple[Outputs, Outputs],
+    out: list[Outputs],
     tick: Callable[[int], None],
     poll: Callable[[], None],
     middle: int,
     last: int,
 ) -> Found:
-    shared = mmap.mmap(-1, 8)  # the child's count of events done
+    shared = mmap.mmap(-1, 32)  # see _DONE
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child(vault, period, envs, out[1], range(middle, last + 1), shared, write_end, parent)
+        _child(vault, period, envs, out[1], _Span(middle, last + 1), shared, write_end, parent)
     os.close(write_end)
     try:
         count = [0]
 
-        def theirs() -> int:
-            done: int = struct.unpack_from("q", shared)[0]
-            return done
-
         def waiting() -> None:
-            tick(count[0] + theirs())
+            tick(count[0] + _read(shared, _DONE))
             poll()
 
-        def advance() -> None:
+        def advance(_seq: int) -> None:
             count[0] += 1
             if count[0] % _CHECK_EVERY == 0:
                 waiting()
 
         found = history(vault, period, envs, out[0], advance, range(1, middle))
+        start = _take_over(shared, read_end, waiting, middle, last)
+        later = None
+        if start is not None:
+            later = history(vault, period, envs, out[2], advance, range(start, last + 1))
         data = _wait(read_end, waiting)
         _, status = os.waitpid(pid, 0)
         pid = 0
@@ -160,6 +197,8 @@ def _split(
         if not isinstance(result, Found) or os.waitstatus_to_exitcode(status) != 0:
             raise IntegrityFailure("the export's second process failed")
         found.merge(result)
+        if later is not None:
+            found.merge(later)
         return found
     finally:
         os.close(read_end)
@@ -168,6 +207,32 @@ def _split(
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         shared.close()
+
+
+def _read(shared: mmap.mmap | memoryview, at: int) -> int:
+    value: int = struct.unpack_from("q", shared, at)[0]
+    return value
+
+
+def _take_over(
+    shared: mmap.mmap, fd: int, poll: Callable[[], None], middle: int, last: int
+) -> int | None:
+    """Offer to write the end of the child's events; the first seq the parent then writes, or
+    None where the child is nearly done, or finished or refused before it answered."""
+    at = max(_read(shared, _AT), middle - 1)  # the child wrote up to here, or a little further
+    left = last - at
+    if left < 2 * _TAKEOVER_COST:
+        return None
+    offer = at + 1 + (left + _TAKEOVER_COST) // 2
+    struct.pack_into("q", shared, _OFFER, offer)
+    while True:
+        answer = _read(shared, _ANSWER)
+        if answer:
+            return offer if answer == offer else None
+        ready, _, _ = select.select([fd], [], [], 0.002)
+        if ready:  # the child is done (or died); it answers before it finishes, if at all
+            return offer if _read(shared, _ANSWER) == offer else None
+        poll()
 
 
 def _wait(fd: int, poll: Callable[[], None]) -> bytes:
@@ -184,16 +249,26 @@ def _wait(fd: int, poll: Callable[[], None]) -> bytes:
         chunks.append(chunk)
 
 
-def _child_ticker(shared: mmap.mmap | memoryview, parent: int) -> Callable[[], None]:
-    """The child's tick: its count for the parent's progress, and an exit once orphaned."""
+def _child_ticker(
+    shared: mmap.mmap | memoryview, parent: int, span: _Span
+) -> Callable[[int], None]:
+    """The child's tick: its progress for the parent, an answer to the parent's offer to take
+    over its last events, and an exit once orphaned."""
     done = [0]
 
-    def advance() -> None:
+    def advance(seq: int) -> None:
         done[0] += 1
         if done[0] % _CHECK_EVERY == 0:
-            struct.pack_into("q", shared, 0, done[0])
+            struct.pack_into("qq", shared, _DONE, done[0], seq)
             if os.getppid() != parent:  # the parent died: nobody wants these rows
                 os._exit(1)
+            offer = _read(shared, _OFFER)
+            if offer and not _read(shared, _ANSWER):
+                # Agreed only while none of the events from `offer` on is written yet.
+                agreed = seq < offer < span.stop
+                if agreed:
+                    span.stop = offer
+                struct.pack_into("q", shared, _ANSWER, offer if agreed else -1)
 
     return advance
 
@@ -203,7 +278,7 @@ def _child(
     period: Period,
     envs: list[Environment],
     out: Outputs,
-    events: range,
+    span: _Span,
     shared: mmap.mmap,
     fd: int,
     parent: int,
@@ -213,8 +288,9 @@ def _child(
     # checkpoint and remove the parent's write-ahead log under it.
     try:
         reader = vault.reader()
-        advance = _child_ticker(shared, parent)
-        result: object = history(reader, period, envs, out, advance, events)
+        reader.conn.execute(f"PRAGMA mmap_size={MAP_BYTES}")  # as the parent's (see passes)
+        advance = _child_ticker(shared, parent, span)
+        result: object = history(reader, period, envs, out, advance, span)
         code = 0
     except BaseException as exc:  # sent to the parent, which raises it
         result = exc

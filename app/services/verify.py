@@ -32,6 +32,7 @@ from app.core.model import VerifyReport
 from app.core.team_rules import Invite, Request, Review
 from app.services import conflicts
 from app.storage import ledger, pages, projection
+from app.storage.db import mapped
 from app.storage.schema import PROJECTION_TABLES, create_or_migrate, projection_schema
 
 Progress = Callable[[int, int], None]
@@ -454,21 +455,12 @@ _UNREADABLE = (sqlite3.DatabaseError, UnicodeDecodeError, IntegrityFailure)
 def _same_structure(conn: sqlite3.Connection, other: Path) -> bool:
     try:
         # integrity_check probes every index for every row; memory-mapped reads take a quarter
-        # off that. Only here: this is the local working copy, which nothing but SQLite writes
-        # (a mapped file truncated by another program faults the process instead of failing),
-        # not the shared file, which a sync client or a network drive may change underneath.
-        mapped = conn.execute("PRAGMA mmap_size").fetchone()[0]
-        conn.execute(f"PRAGMA mmap_size={_MAP_BYTES}")
-        try:
+        # off that (this is the local working copy).
+        with mapped(conn):
             check_structure(conn)
-        finally:
-            conn.execute(f"PRAGMA mmap_size={int(mapped)}")
         return _schema(conn) == _schema_of(other)
     except _UNREADABLE:
         return False
-
-
-_MAP_BYTES = 1 << 30
 
 
 def _same_rows(path: str, other: Path) -> bool:
