@@ -58,6 +58,18 @@ if _make_encoder is not None:
     )
 
 
+_string = json.encoder.encode_basestring  # a str as JSON text, not escaped to ASCII
+
+
+def _added_text(meta: dict[str, Any]) -> str:
+    """`_details_text(added_details(meta))`, written as a template: a fifth of the time, for
+    the commonest event of a large vault."""
+    var, provider = meta["env_var"], meta["provider"]
+    if type(var) is str and type(provider) is str:
+        return '{"env_var": ' + _string(var) + ', "provider": ' + _string(provider) + "}"
+    return _details_text(added_details(meta))
+
+
 def _details_text(details: dict[str, object]) -> str:
     """Details as JSON text, keys sorted, as the CSV holds them and the JSON Lines embed them."""
     if _details_c is None:
@@ -289,9 +301,7 @@ class _Pass:
         env = self.envs[env_id]
         self._inventory(seq, event, cur, current)
         row, ts, actor, handle = commit[0], commit[1], commit[2], commit[3]
-        self.out.audit.add(
-            (row, ts, actor, _CREATE, env_name, meta["name"], _details_text(added_details(meta)))
-        )
+        self.out.audit.add((row, ts, actor, _CREATE, env_name, meta["name"], _added_text(meta)))
         self.found.events += 1
         self.out.log.add(
             (

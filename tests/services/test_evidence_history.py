@@ -3,15 +3,19 @@ flagged, rotated and deleted later, in and out of the period."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.core.clock import FixedClock
 from app.services import evidence_history
+from app.services.audit_events import added_details
 from app.services.evidence import DATA_FILES, export_pack
 from app.services.secrets import add_secret, rotate_secret, update_secret
 from app.services.vault import Vault
@@ -65,3 +69,16 @@ def test_without_flags_the_query_without_their_join_gives_the_same_pack(
     monkeypatch.setattr(evidence_history, "_CURRENT_UNFLAGGED", evidence_history._CURRENT)
     export_pack(vault, DAY, LATER, tmp_path / "joined.zip", now=clock.now())
     assert data_files(tmp_path / "unflagged.zip") == data_files(tmp_path / "joined.zip")
+
+
+@given(st.text(), st.text())
+def test_an_adds_details_written_by_template_are_the_encoders(env_var: str, provider: str):
+    meta = {"name": "n", "env_var": env_var, "provider": provider}
+    expected = evidence_history._details_text(added_details(meta))
+    assert evidence_history._added_text(meta) == expected
+    assert json.loads(expected) == {"env_var": env_var, "provider": provider}
+
+
+def test_details_of_other_types_go_through_the_encoder():
+    meta = {"name": "n", "env_var": "OPENAI_API_KEY", "provider": None}
+    assert evidence_history._added_text(meta) == '{"env_var": "OPENAI_API_KEY", "provider": null}'
