@@ -20,15 +20,22 @@ from tests.cli.conftest import Cli, one_line
 from tests.conftest import PASSPHRASE, open_step_ups
 from tests.team import join_as
 
-START = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)  # 100 days before: after `init` ran
+START = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def team(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
+def now(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The CLI's clock, 100 days before START, from before `init` on: a commit is never dated
+    before its parent, so a vault made at the real time would move later ones to that time."""
+    clock = [START - timedelta(days=100)]
+    monkeypatch.setattr(SystemClock, "now", lambda _self: clock[0])
+    return clock
+
+
+@pytest.fixture
+def team(now: list[datetime], cli: Cli) -> Cli:
     """alice (owner) with bob (dev write, copied a key) and erin (staging read, never used),
     100 days ago; dora (admin) decides alice's own rows."""
-    now = [START - timedelta(days=100)]
-    monkeypatch.setattr(SystemClock, "now", lambda _self: now[0])
     alice = Vault.unlock(cli.vault, "alice", PASSPHRASE, read_secret_key_file(cli.kit))
     try:
         open_step_ups(alice)

@@ -58,8 +58,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def keys(cli: Cli, clock: Clock, tokyo: None) -> Cli:
-    """Four keys added at START: dev every 180 days (one every 10), staging every 120."""
+def keys(clock: Clock, tokyo: None, cli: Cli) -> Cli:
+    """Four keys added at START: dev every 180 days (one every 10), staging every 120. The
+    clock is set before `init`: a commit is never dated before its parent, so a vault made at
+    the real time (later than START) would move the keys' dates to that time."""
     for env, name, value, extra in [
         ("dev", "OpenAI dev", OPENAI, ["--owner", "alice"]),
         ("dev", "Short", "value-" + "s" * 20, ["--rotation-days", "10"]),

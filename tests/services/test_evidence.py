@@ -316,7 +316,7 @@ def test_the_pass_counts_step_ups_by_month_as_the_overview_reads_them(
     out = evidence_split.outputs(tmp_path, envs)
     last = int(vault.conn.execute("SELECT max(seq) FROM events").fetchone()[0])
     try:
-        found = history(vault, Period(DAY, LATER, clock.now()), envs, out, lambda: None,
+        found = history(vault, Period(DAY, LATER, clock.now()), envs, out, lambda _seq: None,
                         range(1, last + 1))  # fmt: skip
     finally:
         evidence_split.close(out)
