@@ -30,6 +30,11 @@ _BLOCK = 1 << 16  # larger blocks copy no faster, and would show in a small expo
 _FLAT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=("\x00", ": "))
 _RAW = "\x01"
 _UNSAFE = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes (CSV quotes " as "")
+# Before each text cell of a block joined for the checks: a formula character right after it
+# marks a cell that csvsafe neutralises (one inside a cell only costs a needless search). Not a
+# character JSON escapes, so the check for those sees the cells alone.
+_CELL = "\x7f"
+_FORMULA_CELL = re.compile(_CELL + "[" + re.escape("".join(csvsafe.FORMULA_STARTS)) + "]")
 
 Row = tuple[Any, ...]
 
@@ -98,7 +103,7 @@ class BlockText:
             else:
                 texts.append(column)
         try:
-            joined = "".join(chain.from_iterable(texts))  # TypeError: a cell is not text
+            joined = _CELL + _CELL.join(chain.from_iterable(texts))  # TypeError: not text
         except TypeError:
             return None
         if _UNSAFE.search(joined):
@@ -108,9 +113,15 @@ class BlockText:
         lines = (json_line * len(rows)) % cells
         if self._json_last:
             values = columns[-1]
+            joined += _CELL + _CELL.join(values)
             quoted = "\x00".join(values).replace('"', '""').split("\x00")
             cells = tuple(chain.from_iterable(zip(*columns[:-1], quoted, strict=True)))
-        return csvsafe.neutralise_fields((csv_line * len(rows)) % cells), lines
+        text = (csv_line * len(rows)) % cells
+        # A control character in a cell took the other path; ints of at least 0 start with a
+        # digit. Nothing to neutralise unless a text or JSON cell starts with = + - or @.
+        if _FORMULA_CELL.search(joined):
+            return csvsafe.neutralise_fields(text), lines
+        return text, lines
 
     def _templates(self, ints: tuple[int, ...]) -> tuple[str, str]:
         """The JSON and CSV line templates of a block whose int columns are `ints`."""
