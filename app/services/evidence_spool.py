@@ -29,7 +29,8 @@ _BLOCK = 1 << 16  # larger blocks copy no faster, and would show in a small expo
 # split back into cells. SOH marks where a column of JSON text goes in.
 _FLAT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=("\x00", ": "))
 _RAW = "\x01"
-_UNSAFE = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes (CSV quotes " as "")
+# What JSON escapes (CSV quotes " as ""), as UTF-8: no other character's bytes include these.
+_UNSAFE = bytes(range(0x20)) + b'"\\'
 # Before each text cell of a block joined for the checks: a formula character right after it
 # marks a cell that csvsafe neutralises (one inside a cell only costs a needless search). Not a
 # character JSON escapes, so the check for those sees the cells alone.
@@ -104,9 +105,12 @@ class BlockText:
                 texts.append(column)
         try:
             joined = _CELL + _CELL.join(chain.from_iterable(texts))  # TypeError: not text
-        except TypeError:
+            encoded = joined.encode("utf-8")  # UnicodeEncodeError: a lone surrogate
+        except (TypeError, UnicodeEncodeError):
             return None
-        if _UNSAFE.search(joined):
+        # Deleting what JSON escapes leaves as many bytes only where there is none: a third of
+        # the time of a regex search, which tests each character against a class in turn.
+        if len(encoded.translate(None, _UNSAFE)) != len(encoded):
             return None
         json_line, csv_line = self._templates(tuple(ints))
         cells = tuple(chain.from_iterable(rows))
