@@ -163,14 +163,17 @@ class Describer:
 
     def secret_added(
         self, seq: int, e: dict[str, Any], *, final: bool
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """`track` and then `describe` of a secret.add in one call (the evidence pack's fast path:
-        most events of a large vault): its environment's name and its metadata, from which its
-        name and details follow (`added_details`)."""
-        sid, env = e["secret"], e["env"]
+        most events of a large vault): its environment's name, its metadata (from which its
+        name and details follow: `added_details`) and its version info. Both are decrypted here
+        and handed back, not kept for `event_meta` and `version_info`."""
+        sid, env, reader = e["secret"], e["env"], self._reader
         pointer = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
         self._secret.set(sid, pointer, final=final)
-        return self.env_names.get(env, ""), self._remember(sid, seq, self.event_meta(e))
+        meta = reader.open(e["meta"], e["meta_epoch"], "secret-meta", sid)
+        info = reader.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
+        return self.env_names.get(env, ""), self._remember(sid, seq, meta), info
 
     # -- describing (only events that are shown) ----------------------------------------------
     def describe(

@@ -294,12 +294,11 @@ class _Pass:
         (track, inventory, describe, log) folded into one; at 100k events they cost as much as
         decrypting. Test: test_evidence_history's fast path against the general one."""
         d = self.d
-        env_name, meta = d.secret_added(seq, event, final=final)
-        info = d.version_info(event)
+        env_name, meta, info = d.secret_added(seq, event, final=final)
         sid, env_id, meta_event, meta_epoch = cur[1], cur[2], cur[3], cur[4]
         current = meta if meta_event == seq else d.meta_at(sid, meta_event, meta_epoch)
         env = self.envs[env_id]
-        self._inventory(seq, event, cur, current)
+        self._inventory(seq, event, cur, current, info)
         row, ts, actor, handle = commit[0], commit[1], commit[2], commit[3]
         self.out.audit.add((row, ts, actor, _CREATE, env_name, meta["name"], _added_text(meta)))
         self.found.events += 1
@@ -395,10 +394,15 @@ class _Pass:
         return self.envs[env_id], self.d.meta_at(sid, meta_event, meta_epoch), int(version)
 
     def _inventory(
-        self, seq: int, event: dict[str, Any], cur: tuple[Any, ...], meta: dict[str, Any]
+        self,
+        seq: int,
+        event: dict[str, Any],
+        cur: tuple[Any, ...],
+        meta: dict[str, Any],
+        info: dict[str, Any] | None = None,
     ) -> None:
         """The row of a key that still exists, at the event that created it; `meta` is its
-        current metadata."""
+        current metadata, `info` the event's version info if already decrypted."""
         _, sid, env_id, _, _, version, created, rotated, flag_event, flag_epoch = cur
         env = self.envs[env_id]
         days = int(meta.get("rotation_days") or env.policy.rotation_days)
@@ -410,7 +414,7 @@ class _Pass:
         self.statuses[(env_id, status)] += 1
         fingerprint = ""
         if env.readable:
-            fingerprint = self._current_info(event, sid, version)["fingerprint"]
+            fingerprint = self._current_info(event, sid, version, info)["fingerprint"]
         self.out.inventory[env_id].add(
             (
                 env.name,
@@ -429,9 +433,12 @@ class _Pass:
             )
         )
 
-    def _current_info(self, event: dict[str, Any], sid: str, version: int) -> dict[str, Any]:
+    def _current_info(
+        self, event: dict[str, Any], sid: str, version: int, info: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The version info of the key's current version (`info`: this event's, if known)."""
         if event["version"] == version:
-            return self.d.version_info(event)
+            return info if info is not None else self.d.version_info(event)
         row = self.vault.conn.execute(
             "SELECT e.body, v.info_epoch FROM versions v JOIN events e ON e.seq = v.event"
             " WHERE v.secret_id = ? AND v.version = ?",
