@@ -46,7 +46,6 @@ from app.services.evidence_history import Found, Outputs, Period, history
 from app.services.evidence_spool import Spool
 from app.services.rotation_export import LOG_HEADER
 from app.services.vault import Vault
-from app.storage.db import MAP_BYTES, mapped
 
 MIN_EVENTS = 20_000  # below this one process is as fast
 # The parent starts with the smaller part, so that it is done first and can take over the end
@@ -98,34 +97,20 @@ def passes(
     the pass found. `tick(n)` reports events done so far (both processes); `poll` raises to
     cancel."""
     last = int(vault.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
-    mine = outputs(folder, envs)
-    parts = [mine]
+    parts = [outputs(folder, envs)]
     try:
-        with mapped(vault.conn):  # the working copy, whether the vault's or a reader's
-            found = _passes(vault, period, envs, folder, parts, tick, poll, last)
+        if last < MIN_EVENTS or not can_fork():
+            found = history(vault, period, envs, parts[0], _counter(tick, poll), range(1, last + 1))
+        else:
+            # The parent's part, the child's, and the end of the child's events if the parent
+            # takes them over (empty otherwise).
+            parts += [outputs(folder, envs), outputs(folder, envs)]
+            middle = 1 + int(last * PARENT_SHARE)
+            found = _split(vault, period, envs, parts, tick, poll, middle, last)
         yield parts, found
     finally:
         for out in parts:
             close(out)
-
-
-def _passes(
-    vault: Vault,
-    period: Period,
-    envs: list[Environment],
-    folder: Path,
-    parts: list[Outputs],
-    tick: Callable[[int], None],
-    poll: Callable[[], None],
-    last: int,
-) -> Found:
-    """One pass into parts[0], or two processes' into three outputs added to `parts`: the
-    parent's, the child's, and the end of the child's events if the parent takes them over."""
-    if last < MIN_EVENTS or not can_fork():
-        return history(vault, period, envs, parts[0], _counter(tick, poll), range(1, last + 1))
-    parts += [outputs(folder, envs), outputs(folder, envs)]
-    middle = 1 + int(last * PARENT_SHARE)
-    return _split(vault, period, envs, parts, tick, poll, middle, last)
 
 
 def _counter(tick: Callable[[int], None], poll: Callable[[], None]) -> Callable[[int], None]:
@@ -288,7 +273,6 @@ def _child(
     # checkpoint and remove the parent's write-ahead log under it.
     try:
         reader = vault.reader()
-        reader.conn.execute(f"PRAGMA mmap_size={MAP_BYTES}")  # as the parent's (see passes)
         advance = _child_ticker(shared, parent, span)
         result: object = history(reader, period, envs, out, advance, span)
         code = 0

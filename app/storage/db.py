@@ -98,7 +98,8 @@ MAP_BYTES = 1 << 30
 @contextlib.contextmanager
 def mapped(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Reads through a memory map while the block runs: no read call and no copy per page,
-    which a pass over every row (a structure check, an evidence export) feels.
+    which a pass over every row (a structure check) feels. The pages read count in the
+    process's resident memory, so not for a pass whose memory must stay flat (an export).
 
     Only over this laptop's working copy, which nothing but SQLite writes: a mapped file that
     another program truncates faults the process instead of failing a read. Never the shared
