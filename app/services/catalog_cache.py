@@ -24,13 +24,11 @@ is ignored and written anew; it is never needed to read the vault.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import sqlite3
 import struct
 import threading
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import orjson
@@ -80,18 +78,19 @@ def read(conn: sqlite3.Connection, vault_id: str) -> Cached | None:
 
 
 def load(vault: Vault, cached: Cached | None) -> dict[str, Entry]:
-    """The entries of a cache that `read` found, by secret id; none if it does not open."""
-    with paused_gc():
-        rows = _opened(vault, cached)
-        found: dict[str, Entry] = {}
-        new = tuple.__new__  # skips the NamedTuples' Python-level __new__: a third of the time
-        try:
-            for sid, env_id, event, epoch, name, var, provider, owner, tags, notes, days in rows:
-                meta = new(SecretMeta, (name, var, provider, owner, tuple(tags), notes, days))
-                found[sid] = new(Entry, (event, epoch, env_id, meta))
-        except (ValueError, TypeError):
-            return {}
-        return found
+    """The entries of a cache that `read` found, by secret id; none if it does not open. (Its
+    callers pause the cyclic collector: secrets.collector_paused.)"""
+    found: dict[str, Entry] = {}
+    new = tuple.__new__  # skips the NamedTuples' Python-level __new__: a third of the time
+    try:
+        for sid, env_id, event, epoch, name, var, provider, owner, tags, notes, days in _opened(
+            vault, cached
+        ):
+            meta = new(SecretMeta, (name, var, provider, owner, tuple(tags), notes, days))
+            found[sid] = new(Entry, (event, epoch, env_id, meta))
+    except (ValueError, TypeError):
+        return {}
+    return found
 
 
 def _opened(vault: Vault, cached: Cached | None) -> list[Any]:
@@ -130,19 +129,6 @@ def save(vault: Vault, entries: dict[str, Entry]) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         remove(vault.vault_id)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic collection while 100k rows are built: each collection walks every container
-    made so far, which more than doubled a cache's load. Nothing built here holds a cycle."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def remove(vault_id: str) -> None:

@@ -192,19 +192,3 @@ def test_a_cache_sealed_under_an_earlier_vault_key_is_not_believed(stocked: Vaul
     rewritten = catalog_cache.read(stocked.conn, stocked.vault_id)
     assert rewritten is not None
     assert rewritten.epoch == stocked.vault_epoch()
-
-
-def test_loading_pauses_the_cycle_collector_and_gives_it_back(stocked: Vault):
-    import gc
-
-    listed(stocked)
-    cached = catalog_cache.read(stocked.conn, stocked.vault_id)
-    assert gc.isenabled()
-    assert len(catalog_cache.load(stocked, cached)) == 3
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        catalog_cache.load(stocked, cached)
-        assert not gc.isenabled()  # left as the caller had it
-    finally:
-        gc.enable()
