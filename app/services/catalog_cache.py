@@ -29,7 +29,7 @@ import os
 import sqlite3
 import struct
 import threading
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 
@@ -78,34 +78,24 @@ def read(conn: sqlite3.Connection, vault_id: str) -> Cached | None:
 
 
 def load(vault: Vault, cached: Cached | None) -> dict[str, Entry]:
-    """The entries of a cache that `read` found, by secret id; none if it does not open. (Its
-    callers pause the cyclic collector: secrets.collector_paused.)"""
-    found: dict[str, Entry] = {}
-    new = tuple.__new__  # skips the NamedTuples' Python-level __new__: a third of the time
-    try:
-        for sid, env_id, event, epoch, name, var, provider, owner, tags, notes, days in _opened(
-            vault, cached
-        ):
-            meta = new(SecretMeta, (name, var, provider, owner, tuple(tags), notes, days))
-            found[sid] = new(Entry, (event, epoch, env_id, meta))
-    except (ValueError, TypeError):
-        return {}
-    return found
-
-
-def _opened(vault: Vault, cached: Cached | None) -> list[Any]:
-    """The rows of a cache sealed under the vault key's current epoch; none if it is missing,
-    older (a member who left still holds the keys of earlier epochs) or does not open."""
+    """The entries of a cache that `read` found, by secret id; none if it does not open or
+    was sealed under an earlier epoch of the vault key (a member who left still holds those).
+    (Its callers pause the cyclic collector: secrets.collector_paused.)"""
     if cached is None:
-        return []
+        return {}
     try:
         if cached.epoch != vault.vault_epoch():
-            return []
+            return {}
         sealer = vault.sealer("vault", cached.epoch)
         rows = orjson.loads(sealer.open(cached.blob, _context(vault, cached)))
-    except (KeyLedgerError, DecryptError, ValueError):
-        return []
-    return rows if isinstance(rows, list) else []
+        found: dict[str, Entry] = {}
+        new = tuple.__new__  # skips the NamedTuples' Python-level __new__: a third of the time
+        for sid, env_id, event, epoch, name, var, provider, owner, tags, notes, days in rows:
+            meta = new(SecretMeta, (name, var, provider, owner, tuple(tags), notes, days))
+            found[sid] = new(Entry, (event, epoch, env_id, meta))
+        return found
+    except (KeyLedgerError, DecryptError, ValueError, TypeError):
+        return {}
 
 
 def save(vault: Vault, entries: dict[str, Entry]) -> None:

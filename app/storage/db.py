@@ -92,7 +92,7 @@ def check_format(conn: sqlite3.Connection, *, allow_empty: bool) -> None:
         )
 
 
-MAP_BYTES = 1 << 30
+_MAP_BYTES = 1 << 30
 
 
 @contextlib.contextmanager
@@ -105,7 +105,7 @@ def mapped(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     another program truncates faults the process instead of failing a read. Never the shared
     file, which a sync client or a network drive may change underneath."""
     before = int(conn.execute("PRAGMA mmap_size").fetchone()[0])
-    conn.execute(f"PRAGMA mmap_size={MAP_BYTES}")
+    conn.execute(f"PRAGMA mmap_size={_MAP_BYTES}")
     try:
         yield conn
     finally:
