@@ -167,13 +167,19 @@ class Describer:
         """`track` and then `describe` of a secret.add in one call (the evidence pack's fast path:
         most events of a large vault): its environment's name, its metadata (from which its
         name and details follow: `added_details`) and its version info. Both are decrypted here
-        and handed back, not kept for `event_meta` and `version_info`."""
+        and handed back, not kept for `event_meta` and `version_info`.
+
+        A `final` add (the key still exists and its metadata never changes) is not remembered:
+        `Pointers.get` finds its pointer in the projection, and at 100k keys the caches would
+        drop nearly every such entry unused."""
         sid, env, reader = e["secret"], e["env"], self._reader
-        pointer = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
-        self._secret.set(sid, pointer, final=final)
         meta = reader.open(e["meta"], e["meta_epoch"], "secret-meta", sid)
         info = reader.open(e["info"], e["info_epoch"], "version-info", sid, e["version"])
-        return self.env_names.get(env, ""), self._remember(sid, seq, meta), info
+        if not final:
+            pointer = (seq, int(e["meta_epoch"]), self._envs.setdefault(env, env))
+            self._secret.set(sid, pointer)
+            self._remember(sid, seq, meta)
+        return self.env_names.get(env, ""), meta, info
 
     # -- describing (only events that are shown) ----------------------------------------------
     def describe(
