@@ -63,6 +63,14 @@ def test_plain_text_takes_the_fast_path_and_formulas_are_still_neutralised():
     assert lines.splitlines()[0] == '{"seq": 1, "name": "=cmd", "details": {"a": 1}}'
 
 
+def test_json_text_that_starts_with_white_space_is_neutralised_in_the_csv():
+    """No encoder of the pack writes such JSON; a tab, CR or LF first is a formula all the same."""
+    header = ("seq", "name", "details")
+    for first in "\t\r\n":
+        text, _ = BlockText(header, json_last=True).texts([(1, "plain", first + "{}")])
+        assert text == f'"1","plain","\'{first}{{}}"\r\n'
+
+
 @given(_typed_rows())
 def test_blocks_without_escapes_take_the_template_path_and_agree(rows):
     width = len(rows[0]) if rows else 2
