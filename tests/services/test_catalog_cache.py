@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.errors import Conflict
 from app.services import catalog_cache, copies, paths
 from app.services import secrets as secret_service
 from app.services.secrets import add_secret, delete_secret, list_secrets, update_secret
@@ -88,6 +89,22 @@ def test_a_listing_of_one_environment_keeps_the_others_in_the_cache(
         "OpenAI dev",
         "Anthropic prod",
     ]
+
+
+def test_adding_keys_leaves_a_cache_that_lacks_only_them_as_it_is(
+    stocked: Vault, monkeypatch: pytest.MonkeyPatch
+):
+    listed(stocked)
+    before = cache_file(stocked).read_bytes()
+    add_secret(stocked, "dev", "Cohere dev", "co-" + "C" * 40)
+    add_secret(stocked, "dev", "Mistral dev", "mistral-" + "M" * 32)  # its check lacks Cohere
+    with pytest.raises(Conflict, match="already has a secret named 'Cohere dev'"):
+        add_secret(stocked, "dev", "Cohere dev", "co-" + "D" * 40)
+    assert cache_file(stocked).read_bytes() == before
+    names = ["Cohere dev", "Groq dev", "Mistral dev", "OpenAI dev"]
+    assert [name for _, name, _, _ in listed(stocked, "dev")] == names  # a listing rewrites it
+    refuse_ledger_reads(monkeypatch)
+    assert [name for _, name, _, _ in listed(stocked, "dev")] == names
 
 
 @pytest.mark.parametrize("where", [0, 3, 4, 8, 15, 20, 60, -1])
